@@ -1,0 +1,209 @@
+"""The `scaffold` command line: a thin typer layer over the generator library.
+
+Commands parse flags, call the library, and print. Every ScaffoldError becomes one line on
+stderr and the error's exit code (2 for bad input), so scripts can tell failures apart.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Mapping
+from enum import Enum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from generator import __version__
+from generator.errors import ScaffoldError, UsageError
+
+app = typer.Typer(
+    name="scaffold",
+    help=(
+        "Generate Go (gin) and Rust (axum) services that keep one platform contract: "
+        "the same logs, health, errors, shutdown, Makefile, Dockerfile and CI."
+    ),
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  scaffold new payments                      # interactive on a terminal\n"
+        "  scaffold new payments --lang rust --defaults\n"
+        "  scaffold recommend --trait latency=ultra --trait workload=cpu --json"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail_cleanly(command: F) -> F:
+    """Turn library errors into one line on stderr and a distinct exit code."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ScaffoldError as error:
+            typer.echo(f"error: {error.one_line()}", err=True)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("error: interrupted; nothing was written", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Language(str, Enum):
+    """Languages scaffold generates."""
+
+    go = "go"
+    rust = "rust"
+
+
+def _progress(message: str) -> None:
+    typer.echo(f"  · {message}…", err=True)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"scaffold {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Show the version and exit.", callback=_version_callback),
+    ] = False,
+) -> None:
+    """Generate Go (gin) and Rust (axum) services that keep one platform contract."""
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  scaffold new payments                       # asks, recommends a language\n"
+        "  scaffold new payments --lang go --defaults  # scripted, all defaults\n"
+        "  scaffold new edge --defaults --trait latency=ultra --trait layer=network\n"
+        "  scaffold new billing --lang go --owner billing-team \\\n"
+        "      --module github.com/acme/billing --port 8081 --no-git --defaults"
+    )
+)
+@_fail_cleanly
+def new(
+    name: Annotated[str, typer.Argument(help="Service name: lowercase letters, digits, dashes.")],
+    lang: Annotated[
+        Language | None,
+        typer.Option("--lang", help="Language; omit it to get a recommendation from --trait."),
+    ] = None,
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Where to create the service [default: ./NAME].")
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option(help="One-line description of the service.")
+    ] = None,
+    owner: Annotated[str | None, typer.Option(help="Owning team.")] = None,
+    module: Annotated[
+        str | None, typer.Option(help="Go module path [default: example.com/OWNER/NAME].")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Default of the PORT variable.")] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", metavar="KEY=VALUE", help="Any template answer as key=value (repeatable)."),
+    ] = None,
+    trait: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trait",
+            metavar="KEY=VALUE",
+            help="Service trait as key=value (repeatable); see `scaffold recommend`.",
+        ),
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Take defaults for everything not given; no prompts.")
+    ] = False,
+    no_git: Annotated[
+        bool, typer.Option("--no-git", help="Do not create a git repository.")
+    ] = False,
+) -> None:
+    """Generate a new service in ./NAME (interactive on a terminal, scriptable with flags)."""
+    from generator import service  # deferred: keeps `scaffold --help` fast
+
+    flags: dict[str, Any] = {
+        "description": description,
+        "owner": owner,
+        "go_module": module,
+        "port": port,
+    }
+    options = service.NewOptions(
+        name=name,
+        language=lang.value if lang else None,
+        directory=directory,
+        flags={key: value for key, value in flags.items() if value is not None},
+        data=list(data or []),
+        traits=list(trait or []),
+        defaults=defaults,
+        git=not no_git,
+        interactive=sys.stdin.isatty() and not defaults,
+    )
+    result = service.new_service(options, progress=_progress, show=typer.echo)
+    typer.echo(f"Created {result.name} ({result.language}) in {result.path}")
+    typer.echo(f"Next: cd {result.display_path} && make build test lint run")
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  scaffold recommend                          # asks on a terminal\n"
+        "  scaffold recommend --trait latency=ultra --trait workload=cpu\n"
+        "  scaffold recommend --trait teams=many --trait change_rate=high --json"
+    )
+)
+@_fail_cleanly
+def recommend(
+    trait: Annotated[
+        list[str] | None,
+        typer.Option("--trait", metavar="KEY=VALUE", help="Service trait (repeatable)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Recommend Go or Rust from the service's traits, with reasons and caveats."""
+    from generator import recommend as engine
+
+    traits = engine.parse_traits(trait or [])
+    if not traits and sys.stdin.isatty() and not as_json:
+        from generator import prompts
+
+        traits = prompts.ask_traits(traits)
+    result = engine.recommend(traits)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        typer.echo(engine.format_recommendation(result))
+        typer.echo("\nTraits (key=value for --trait):")
+        typer.echo(_traits_help(engine.TRAITS))
+
+
+def _traits_help(traits: Mapping[str, Any]) -> str:
+    return "\n".join(
+        f"  {name:<13} {' | '.join(spec.values)}  (default {spec.default})"
+        for name, spec in traits.items()
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except UsageError as error:  # pragma: no cover - raised outside a command
+        typer.echo(f"error: {error.one_line()}", err=True)
+        sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,154 @@
+"""Start a built service on free ports and talk to it, for tests and `scaffold check --run`.
+
+Only the standard library is used (http.client, subprocess), so driving a service adds nothing
+to scaffold's dependencies.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from generator.errors import ToolchainError
+
+
+def free_port() -> int:
+    """Return a TCP port that was free a moment ago on the loopback interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Response:
+    """An HTTP response, body decoded as JSON when it is JSON."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class RunningService:
+    """A service process started from its binary, with its stdout collected line by line."""
+
+    binary: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    metrics_port: int = field(default_factory=free_port)
+    args: tuple[str, ...] = ()
+    process: subprocess.Popen[bytes] | None = None
+    stdout_lines: list[str] = field(default_factory=list)
+    stderr_lines: list[str] = field(default_factory=list)
+    _readers: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> RunningService:
+        """Start the process; do not wait for readiness."""
+        env = {
+            **os.environ,
+            "PORT": str(self.port),
+            "METRICS_PORT": str(self.metrics_port),
+            **self.env,
+        }
+        self.process = subprocess.Popen(
+            [str(self.binary), *self.args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for stream, sink in ((self.process.stdout, self.stdout_lines),
+                             (self.process.stderr, self.stderr_lines)):
+            reader = threading.Thread(target=_collect, args=(stream, sink), daemon=True)
+            reader.start()
+            self._readers.append(reader)
+        return self
+
+    def __enter__(self) -> RunningService:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def wait_ready(self, timeout: float = 20.0, path: str = "/readyz") -> None:
+        """Poll the readiness path until it answers 200, or raise with the service's output."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process and self.process.poll() is not None:
+                break
+            try:
+                if self.request("GET", path, timeout=1.0).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise ToolchainError(
+            f"{self.binary.name} did not become ready on port {self.port}: "
+            + " | ".join((self.stdout_lines + self.stderr_lines)[-5:])
+        )
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        timeout: float = 10.0,
+    ) -> Response:
+        """Send one request on a fresh connection."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=dict(headers or {}))
+            raw = conn.getresponse()
+            return Response(
+                raw.status, {k.lower(): v for k, v in raw.getheaders()}, raw.read()
+            )
+        finally:
+            conn.close()
+
+    def signal(self, signum: int = signal.SIGTERM) -> None:
+        assert self.process is not None
+        self.process.send_signal(signum)
+
+    def wait(self, timeout: float = 30.0) -> int:
+        """Wait for the process to exit and for its output to be read; return the exit code."""
+        assert self.process is not None
+        code = self.process.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(timeout=5)
+        return code
+
+    def json_logs(self) -> list[dict[str, Any]]:
+        """Every stdout line parsed as JSON; a line that is not JSON raises ValueError."""
+        return [json.loads(line) for line in self.stdout_lines]
+
+
+def _collect(stream: Any, sink: list[str]) -> None:
+    for raw in iter(stream.readline, b""):
+        sink.append(raw.decode("utf-8", "replace").rstrip("\n"))
+    stream.close()

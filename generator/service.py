@@ -1,0 +1,190 @@
+"""`scaffold new` as a library call: gather answers, recommend a language, render the service.
+
+The CLI builds NewOptions from flags; this module decides what is still missing, asks for it on a
+terminal (or names the missing flags when there is none), and hands a complete set of answers to
+generator.project, which owns copier.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator import recommend as engine
+from generator.errors import UsageError
+from generator.naming import validate_service_name
+from generator.project import ServiceRequest, check_target, create_service
+from generator.template import MANAGED_BY_SCAFFOLD, Template, bundled_template_dir
+
+Show = Callable[[str], None]
+
+# Flags that answer a template question directly; any other question takes --data key=value.
+FLAG_FOR_QUESTION = {
+    "language": "--lang",
+    "description": "--description",
+    "owner": "--owner",
+    "go_module": "--module",
+    "port": "--port",
+}
+
+
+@dataclass(frozen=True)
+class NewOptions:
+    """What the user asked for on the command line."""
+
+    name: str
+    language: str | None = None
+    directory: Path | None = None
+    flags: dict[str, Any] = field(default_factory=dict)
+    data: list[str] = field(default_factory=list)
+    traits: list[str] = field(default_factory=list)
+    defaults: bool = False
+    git: bool = True
+    interactive: bool = False
+    template_root: Path | None = None
+
+
+@dataclass(frozen=True)
+class NewResult:
+    """The service that was created."""
+
+    name: str
+    language: str
+    path: Path
+    display_path: str
+    recommendation: engine.Recommendation | None
+
+
+def new_service(
+    options: NewOptions, progress: Callable[[str], None], show: Show
+) -> NewResult:
+    """Create a service from options; raise a ScaffoldError subclass on any bad input."""
+    template = Template.load(options.template_root or bundled_template_dir())
+    name = validate_service_name(options.name, template.naming)
+    target = (options.directory or Path(name)).expanduser()
+    check_target(target.absolute())
+
+    answers: dict[str, Any] = {"service_name": name}
+    answers.update(parse_data(template, options.data))
+    answers.update(options.flags)
+    if options.language:
+        answers["language"] = options.language
+
+    recommendation = _choose_language(options, answers, show)
+    answers.update(_remaining_answers(template, options, answers))
+    _validate(template, answers)
+
+    path = create_service(
+        ServiceRequest(template_root=template.root, target=target, answers=answers, git=options.git),
+        progress=progress,
+    )
+    return NewResult(
+        name=name,
+        language=str(answers["language"]),
+        path=path,
+        display_path=os.path.relpath(path) if not target.is_absolute() else str(path),
+        recommendation=recommendation,
+    )
+
+
+def parse_data(template: Template, pairs: list[str]) -> dict[str, Any]:
+    """Parse --data key=value pairs against the template's questions."""
+    parsed: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--data expects key=value, got {pair!r}", hint="e.g. --data owner=payments-team")
+        question = template.questions.get(key)
+        if question is None or key in MANAGED_BY_SCAFFOLD or key == "service_name":
+            known = ", ".join(k for k in template.questions if k not in MANAGED_BY_SCAFFOLD and k != "service_name")
+            raise UsageError(f"unknown template question {key!r} in --data", hint=f"known: {known}")
+        parsed[key] = template.coerce(question, raw)
+    return parsed
+
+
+def _choose_language(
+    options: NewOptions, answers: dict[str, Any], show: Show
+) -> engine.Recommendation | None:
+    """Settle the language; record traits, recommendation and any override in the answers."""
+    traits = engine.parse_traits(options.traits)
+    language = answers.get("language")
+    recommendation: engine.Recommendation | None = None
+
+    if language is None:
+        if options.interactive:
+            from generator import prompts
+
+            picked = prompts.choose_language_or_recommend() if not traits else prompts.RECOMMEND
+            if picked == prompts.RECOMMEND:
+                traits = prompts.ask_traits(traits)
+                recommendation = engine.recommend(traits)
+                show(engine.format_recommendation(recommendation))
+                language = prompts.accept_or_override(recommendation)
+            else:
+                language = picked
+        elif traits or options.defaults:
+            recommendation = engine.recommend(traits)
+            show(engine.format_recommendation(recommendation))
+            language = recommendation.language
+        else:
+            raise UsageError(
+                "no language given",
+                hint="pass --lang go|rust, or --trait key=value / --defaults for a recommendation",
+            )
+    elif traits:
+        recommendation = engine.recommend(traits)
+        if recommendation.language != language:
+            show(
+                f"note: the traits recommend {recommendation.language}; "
+                f"--lang {language} overrides it (recorded in docs/adr/0001-language-choice.md)"
+            )
+
+    answers["language"] = language
+    answers["traits"] = recommendation.traits if recommendation else dict(traits)
+    answers["recommendation"] = recommendation.to_dict() if recommendation else {}
+    answers["language_override"] = bool(recommendation and recommendation.language != language)
+    return recommendation
+
+
+def _remaining_answers(
+    template: Template, options: NewOptions, answers: dict[str, Any]
+) -> dict[str, Any]:
+    """Ask (terminal), default (--defaults) or report (neither) every unanswered question."""
+    added: dict[str, Any] = {}
+    missing: list[str] = []
+    for question in template.questions.values():
+        key = question.key
+        if key in answers or key in MANAGED_BY_SCAFFOLD:
+            continue
+        context = {**answers, **added}
+        if not template.applies(question, context):
+            continue
+        if options.interactive:
+            from generator import prompts
+
+            added[key] = prompts.ask_question(template, question, context)
+        elif options.defaults:
+            added[key] = template.default_for(question, context)
+        else:
+            missing.append(FLAG_FOR_QUESTION.get(key, f"--data {key}=…"))
+    if missing:
+        raise UsageError(
+            f"missing answers without a terminal: {', '.join(missing)}",
+            hint="pass them, or --defaults to accept the defaults",
+        )
+    return added
+
+
+def _validate(template: Template, answers: dict[str, Any]) -> None:
+    """Check every answer with the template's validators before anything touches the disk."""
+    for key, value in answers.items():
+        question = template.questions.get(key)
+        if question is None or key in MANAGED_BY_SCAFFOLD:
+            continue
+        problem = template.problem_with(question, value, answers)
+        if problem:
+            flag = FLAG_FOR_QUESTION.get(key, f"--data {key}=…")
+            raise UsageError(f"invalid {key} {value!r}: {problem}", hint=f"fix {flag}")

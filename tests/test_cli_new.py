@@ -1,0 +1,169 @@
+"""`scaffold new` without a terminal: flags, defaults, errors, and nothing half-written."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.errors import TemplateError
+from generator.service import NewOptions, new_service
+from tests.conftest import LANGUAGES, TEMPLATES, Invoke, snapshot
+
+
+def answers(service: Path) -> dict[str, object]:
+    data = yaml.safe_load((service / ".copier-answers.yml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_scripted_new_with_defaults(invoke: Invoke, tmp_path: Path, language: str) -> None:
+    result = invoke("new", "payments", "--lang", language, "--defaults")
+    assert result.exit_code == 0, result.stderr
+    service = tmp_path / "payments"
+    recorded = answers(service)
+    assert recorded["service_name"] == "payments"
+    assert recorded["language"] == language
+    assert recorded["port"] == 8080
+    assert (service / "CONTRACT.md").is_file()
+    assert (service / ".editorconfig").is_file()
+    assert "Created payments" in result.stdout
+    log = subprocess.run(
+        ["git", "log", "--format=%s"], cwd=service, capture_output=True, text=True, check=True
+    )
+    assert log.stdout.strip().splitlines() == ["Initial commit from scaffold 0.1.0"]
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=service, capture_output=True, text=True, check=True
+    )
+    assert status.stdout == ""
+
+
+def test_flags_answer_every_question(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke(
+        "new", "billing", "--lang", "go", "--dir", "out/billing", "--description", "Bills.",
+        "--owner", "billing-team", "--module", "github.com/acme/billing", "--port", "8081",
+        "--no-git",
+    )
+    assert result.exit_code == 0, result.stderr
+    service = tmp_path / "out" / "billing"
+    recorded = answers(service)
+    assert recorded["description"] == "Bills."
+    assert recorded["owner"] == "billing-team"
+    assert recorded["go_module"] == "github.com/acme/billing"
+    assert recorded["port"] == 8081
+    assert not (service / ".git").exists()
+    assert "| `PORT` | `8081` |" in (service / "CONTRACT.md").read_text()
+
+
+def test_data_answers_a_question(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("new", "ledger", "--lang", "rust", "--defaults", "--data", "owner=ledger-team")
+    assert result.exit_code == 0, result.stderr
+    assert answers(tmp_path / "ledger")["owner"] == "ledger-team"
+
+
+def test_defaults_without_lang_take_the_recommendation(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("new", "orders", "--defaults", "--no-git")
+    assert result.exit_code == 0, result.stderr
+    recorded = answers(tmp_path / "orders")
+    assert recorded["language"] == "go"
+    assert isinstance(recorded["recommendation"], dict)
+    assert recorded["recommendation"]["language"] == "go"
+
+
+def test_missing_answers_without_a_terminal_name_the_flags(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("new", "payments", "--lang", "go")
+    assert result.exit_code == 2
+    assert "--description" in result.stderr
+    assert "--owner" in result.stderr
+    assert "--module" in result.stderr
+    assert "--defaults" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert snapshot(tmp_path) == []
+
+
+def test_missing_language_without_a_terminal_names_the_flag(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("new", "payments")
+    assert result.exit_code == 2
+    assert "--lang" in result.stderr
+    assert snapshot(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "name", ["Payments", "1svc", "my_svc", "-svc", "svc-", "../evil", "", "x" * 41, "main", "std"]
+)
+def test_invalid_names_exit_2_and_write_nothing(invoke: Invoke, tmp_path: Path, name: str) -> None:
+    result = invoke("new", name, "--lang", "go", "--defaults")
+    assert result.exit_code == 2, result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("error: ")
+    assert "hint:" in result.stderr
+    assert snapshot(tmp_path) == []
+    assert not (tmp_path.parent / "evil").exists()
+
+
+def test_non_empty_target_is_refused_and_left_alone(invoke: Invoke, tmp_path: Path) -> None:
+    target = tmp_path / "payments"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    result = invoke("new", "payments", "--lang", "go", "--defaults")
+    assert result.exit_code == 2
+    assert "not empty" in result.stderr
+    assert snapshot(tmp_path) == ["payments", "payments/keep.txt"]
+    assert (target / "keep.txt").read_text() == "mine"
+
+
+def test_empty_target_directory_is_used(invoke: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "payments").mkdir()
+    result = invoke("new", "payments", "--lang", "go", "--defaults", "--no-git")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "payments" / "CONTRACT.md").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "70000"], "between 1 and 65535"),
+        (["--owner", "Bad Team"], "owner"),
+        (["--module", "not a module"], "module path"),
+        (["--data", "colour=blue"], "unknown template question"),
+        (["--data", "novalue"], "key=value"),
+        (["--data", "port=abc"], "whole number"),
+        (["--trait", "latency=sometimes"], "latency"),
+    ],
+)
+def test_bad_flags_exit_2_and_write_nothing(
+    invoke: Invoke, tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = invoke("new", "payments", "--lang", "go", "--defaults", *args)
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert snapshot(tmp_path) == []
+
+
+def test_render_failure_leaves_nothing_behind(tmp_path: Path) -> None:
+    broken = tmp_path / "broken-template"
+    shutil.copytree(TEMPLATES, broken)
+    (broken / "go-gin" / "oops.txt.jinja").write_text("{{ this is not jinja }")
+    out = tmp_path / "out"
+    out.mkdir()
+    options = NewOptions(
+        name="payments", language="go", directory=out / "payments", defaults=True,
+        template_root=broken,
+    )
+    with pytest.raises(TemplateError) as caught:
+        new_service(options, progress=lambda _: None, show=lambda _: None)
+    assert caught.value.exit_code == 3
+    assert snapshot(out) == []
+
+
+def test_version_and_help(invoke: Invoke) -> None:
+    assert invoke("--version").stdout.strip() == "scaffold 0.1.0"
+    for command in (["--help"], ["new", "--help"], ["recommend", "--help"]):
+        result = invoke(*command)
+        assert result.exit_code == 0
+        assert "Examples:" in result.stdout
