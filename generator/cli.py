@@ -9,15 +9,52 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Mapping
-from enum import Enum
+from enum import StrEnum
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+from typer._click.exceptions import UsageError as ClickUsageError
+from typer.core import TyperGroup
+from typer.exceptions import Abort
 
 from generator import __version__
 from generator.errors import ScaffoldError, UsageError
+
+
+class _OneLineErrors(TyperGroup):
+    """Print click's own usage errors (unknown option, bad choice) as one line, exit code 2."""
+
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as error:
+            error.show()
+            code = error.exit_code
+        except ClickUsageError as error:
+            where = error.ctx.command_path if error.ctx else "scaffold"
+            typer.echo(f"error: {error.format_message()} (hint: see `{where} --help`)", err=True)
+            code = 2
+        except ClickException as error:
+            typer.echo(f"error: {error.format_message()}", err=True)
+            code = error.exit_code
+        except Abort:
+            typer.echo("error: interrupted; nothing was written", err=True)
+            code = 130
+        else:
+            code = result if isinstance(result, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
 
 app = typer.Typer(
     name="scaffold",
@@ -35,6 +72,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
+    cls=_OneLineErrors,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,7 +95,7 @@ def _fail_cleanly(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class Language(str, Enum):
+class Language(StrEnum):
     """Languages scaffold generates."""
 
     go = "go"
@@ -96,7 +134,9 @@ def _root(
 )
 @_fail_cleanly
 def new(
-    name: Annotated[str, typer.Argument(help="Service name: lowercase letters, digits, dashes.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Service name: lowercase letters, digits, dashes.")
+    ],
     lang: Annotated[
         Language | None,
         typer.Option("--lang", help="Language; omit it to get a recommendation from --trait."),
@@ -114,7 +154,9 @@ def new(
     port: Annotated[int | None, typer.Option(help="Default of the PORT variable.")] = None,
     data: Annotated[
         list[str] | None,
-        typer.Option("--data", metavar="KEY=VALUE", help="Any template answer as key=value (repeatable)."),
+        typer.Option(
+            "--data", metavar="KEY=VALUE", help="Any template answer as key=value (repeatable)."
+        ),
     ] = None,
     trait: Annotated[
         list[str] | None,
@@ -187,6 +229,45 @@ def recommend(
         typer.echo(engine.format_recommendation(result))
         typer.echo("\nTraits (key=value for --trait):")
         typer.echo(_traits_help(engine.TRAITS))
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  scaffold check --run                     # build ./ and verify every contract item\n"
+        "  scaffold check services/payments --run --no-build --json"
+    )
+)
+@_fail_cleanly
+def check(
+    path: Annotated[Path, typer.Argument(help="The service to check.")] = Path(),
+    run: Annotated[
+        bool, typer.Option("--run", help="Build and run the service against the contract.")
+    ] = False,
+    build: Annotated[
+        bool, typer.Option("--build/--no-build", help="Run `make build` first (else use bin/NAME).")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Check that a service still keeps the platform contract; non-zero exit on findings."""
+    from generator.check import check_service
+
+    outcome = check_service(path, run=run, build=build, progress=_progress)
+    if as_json:
+        typer.echo(json.dumps(outcome.to_dict(), indent=2))
+    else:
+        width = max((len(r.item) for r in outcome.results), default=4)
+        typer.echo(f"{'item':<{width}}  result  detail")
+        for result in outcome.results:
+            mark = "pass" if result.passed else "FAIL"
+            typer.echo(f"{result.item:<{width}}  {mark:<6}  {result.detail}")
+        failed = sum(not r.passed for r in outcome.results)
+        summary = "all passed" if not failed else f"{failed} failed"
+        typer.echo(
+            f"\n{outcome.service} ({outcome.language}): {len(outcome.results)} items, {summary}"
+        )
+    if not outcome.passed:
+        raise typer.Exit(1)
 
 
 def _traits_help(traits: Mapping[str, Any]) -> str:

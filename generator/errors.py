@@ -18,7 +18,7 @@ class ScaffoldError(Exception):
         self.hint = hint
 
     def one_line(self) -> str:
-        """The message and hint as the single line the CLI prints."""
+        """Return the message and hint as the single line the CLI prints."""
         return f"{self.message} (hint: {self.hint})" if self.hint else self.message
 
 

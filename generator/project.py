@@ -80,6 +80,7 @@ def render(
 ) -> None:
     """Run copier non-interactively with the given answers (defaults for the rest)."""
     import copier  # deferred: importing copier costs ~0.3 s, and --help should not pay it
+    import jinja2
 
     try:
         copier.run_copy(
@@ -92,7 +93,7 @@ def render(
             vcs_ref=vcs_ref,
             cleanup_on_error=True,
         )
-    except (ValueError, copier.errors.CopierError) as error:
+    except (ValueError, OSError, jinja2.TemplateError, copier.errors.CopierError) as error:
         message = str(error).strip().splitlines()[-1] if str(error).strip() else repr(error)
         raise TemplateError(
             f"the template could not be rendered: {message}",
@@ -138,3 +139,38 @@ def _git_env() -> dict[str, str]:
     env.pop("GIT_WORK_TREE", None)
     return env
 
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """A generated service, as recorded in its copier answers file."""
+
+    path: Path
+    name: str
+    language: str
+    answers: Mapping[str, Any]
+
+
+ANSWERS_FILE = ".copier-answers.yml"
+
+
+def load_service(path: Path) -> ServiceInfo:
+    """Read a service's answers file, or explain why the directory is not a scaffold service."""
+    import yaml
+
+    answers_path = path / ANSWERS_FILE
+    if not answers_path.is_file():
+        raise UsageError(
+            f"{path} is not a scaffold service (no {ANSWERS_FILE})",
+            hint="run this inside a service created by `scaffold new`, or pass its path",
+        )
+    try:
+        answers = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise UsageError(
+            f"cannot read {answers_path}: {error}", hint="restore it from git"
+        ) from None
+    if not isinstance(answers, dict) or not {"service_name", "language"} <= set(answers):
+        raise UsageError(
+            f"{answers_path} lacks service_name or language", hint="restore it from git"
+        )
+    return ServiceInfo(path, str(answers["service_name"]), str(answers["language"]), answers)

@@ -32,7 +32,9 @@ def _ask(prompt: questionary.Question) -> Any:
 def choose_language_or_recommend() -> str:
     """Ask for a language, offering the recommendation path first."""
     choices = [
-        questionary.Choice("Recommend for me (answer a few questions about the service)", RECOMMEND),
+        questionary.Choice(
+            "Recommend for me (answer a few questions about the service)", RECOMMEND
+        ),
         *(questionary.Choice(label, key) for key, label in LANGUAGE_LABELS.items()),
     ]
     return str(_ask(questionary.select("Language of the service?", choices=choices)))
@@ -80,7 +82,7 @@ def ask_question(template: Template, question: Question, answers: Mapping[str, A
     def validate(text: str) -> bool | str:
         try:
             value = template.coerce(question, text)
-        except Exception as error:  # noqa: BLE001 - shown to the user at the prompt
+        except Exception as error:
             return str(getattr(error, "message", error))
         return template.problem_with(question, value, answers) or True
 

@@ -75,8 +75,10 @@ class RunningService:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        for stream, sink in ((self.process.stdout, self.stdout_lines),
-                             (self.process.stderr, self.stderr_lines)):
+        for stream, sink in (
+            (self.process.stdout, self.stdout_lines),
+            (self.process.stderr, self.stderr_lines),
+        ):
             reader = threading.Thread(target=_collect, args=(stream, sink), daemon=True)
             reader.start()
             self._readers.append(reader)
@@ -125,20 +127,22 @@ class RunningService:
         try:
             conn.request(method, path, body=body, headers=dict(headers or {}))
             raw = conn.getresponse()
-            return Response(
-                raw.status, {k.lower(): v for k, v in raw.getheaders()}, raw.read()
-            )
+            return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, raw.read())
         finally:
             conn.close()
 
+    def _running(self) -> subprocess.Popen[bytes]:
+        if self.process is None:
+            raise ToolchainError(f"{self.binary.name} was never started")
+        return self.process
+
     def signal(self, signum: int = signal.SIGTERM) -> None:
-        assert self.process is not None
-        self.process.send_signal(signum)
+        """Send a signal (SIGTERM by default) to the service."""
+        self._running().send_signal(signum)
 
     def wait(self, timeout: float = 30.0) -> int:
         """Wait for the process to exit and for its output to be read; return the exit code."""
-        assert self.process is not None
-        code = self.process.wait(timeout=timeout)
+        code = self._running().wait(timeout=timeout)
         for reader in self._readers:
             reader.join(timeout=5)
         return code

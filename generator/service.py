@@ -58,9 +58,7 @@ class NewResult:
     recommendation: engine.Recommendation | None
 
 
-def new_service(
-    options: NewOptions, progress: Callable[[str], None], show: Show
-) -> NewResult:
+def new_service(options: NewOptions, progress: Callable[[str], None], show: Show) -> NewResult:
     """Create a service from options; raise a ScaffoldError subclass on any bad input."""
     template = Template.load(options.template_root or bundled_template_dir())
     name = validate_service_name(options.name, template.naming)
@@ -78,7 +76,9 @@ def new_service(
     _validate(template, answers)
 
     path = create_service(
-        ServiceRequest(template_root=template.root, target=target, answers=answers, git=options.git),
+        ServiceRequest(
+            template_root=template.root, target=target, answers=answers, git=options.git
+        ),
         progress=progress,
     )
     return NewResult(
@@ -96,10 +96,16 @@ def parse_data(template: Template, pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
-            raise UsageError(f"--data expects key=value, got {pair!r}", hint="e.g. --data owner=payments-team")
+            raise UsageError(
+                f"--data expects key=value, got {pair!r}", hint="e.g. --data owner=payments-team"
+            )
         question = template.questions.get(key)
         if question is None or key in MANAGED_BY_SCAFFOLD or key == "service_name":
-            known = ", ".join(k for k in template.questions if k not in MANAGED_BY_SCAFFOLD and k != "service_name")
+            known = ", ".join(
+                k
+                for k in template.questions
+                if k not in MANAGED_BY_SCAFFOLD and k != "service_name"
+            )
             raise UsageError(f"unknown template question {key!r} in --data", hint=f"known: {known}")
         parsed[key] = template.coerce(question, raw)
     return parsed

@@ -141,7 +141,7 @@ class Template:
         return self._render(str(question.when), answers).lower() in {"true", "yes", "1"}
 
     def default_for(self, question: Question, answers: Mapping[str, Any]) -> Any:
-        """The question's default, rendered like copier renders it."""
+        """Render the question's default the way copier renders it."""
         if isinstance(question.default, str):
             return self.coerce(question, self._render(question.default, answers))
         return question.default

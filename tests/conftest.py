@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +72,7 @@ def tool_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Path]]:
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """Generate (once per session) the default service of a language, without git."""
     from generator.service import NewOptions, new_service
 
@@ -91,7 +91,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[st
             made[language] = new_service(options, progress=lambda _: None, show=lambda _: None).path
         return made[language]
 
-    yield get
+    return get
 
 
 def lines(text: str) -> Sequence[str]:

@@ -44,8 +44,20 @@ def test_scripted_new_with_defaults(invoke: Invoke, tmp_path: Path, language: st
 
 def test_flags_answer_every_question(invoke: Invoke, tmp_path: Path) -> None:
     result = invoke(
-        "new", "billing", "--lang", "go", "--dir", "out/billing", "--description", "Bills.",
-        "--owner", "billing-team", "--module", "github.com/acme/billing", "--port", "8081",
+        "new",
+        "billing",
+        "--lang",
+        "go",
+        "--dir",
+        "out/billing",
+        "--description",
+        "Bills.",
+        "--owner",
+        "billing-team",
+        "--module",
+        "github.com/acme/billing",
+        "--port",
+        "8081",
         "--no-git",
     )
     assert result.exit_code == 0, result.stderr
@@ -96,7 +108,7 @@ def test_missing_language_without_a_terminal_names_the_flag(invoke: Invoke, tmp_
     "name", ["Payments", "1svc", "my_svc", "-svc", "svc-", "../evil", "", "x" * 41, "main", "std"]
 )
 def test_invalid_names_exit_2_and_write_nothing(invoke: Invoke, tmp_path: Path, name: str) -> None:
-    result = invoke("new", name, "--lang", "go", "--defaults")
+    result = invoke("new", "--lang", "go", "--defaults", "--", name)
     assert result.exit_code == 2, result.stdout
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith("error: ")
@@ -152,13 +164,25 @@ def test_render_failure_leaves_nothing_behind(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     options = NewOptions(
-        name="payments", language="go", directory=out / "payments", defaults=True,
+        name="payments",
+        language="go",
+        directory=out / "payments",
+        defaults=True,
         template_root=broken,
     )
     with pytest.raises(TemplateError) as caught:
         new_service(options, progress=lambda _: None, show=lambda _: None)
     assert caught.value.exit_code == 3
     assert snapshot(out) == []
+
+
+def test_usage_errors_are_one_line(invoke: Invoke, tmp_path: Path) -> None:
+    for args in (["new", "x", "--lang", "java"], ["new", "-svc"], ["new"], ["frobnicate"]):
+        result = invoke(*args)
+        assert result.exit_code == 2, args
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "hint: see `scaffold" in result.stderr
+    assert snapshot(tmp_path) == []
 
 
 def test_version_and_help(invoke: Invoke) -> None:

@@ -48,8 +48,15 @@ def test_every_service_has_the_platform_files(
 ) -> None:
     service = generated(language)
     for name in (
-        "Makefile", "Dockerfile", ".dockerignore", ".github/workflows/ci.yml", ".gitignore",
-        ".editorconfig", "README.md", "CONTRACT.md", ".copier-answers.yml",
+        "Makefile",
+        "Dockerfile",
+        ".dockerignore",
+        ".github/workflows/ci.yml",
+        ".gitignore",
+        ".editorconfig",
+        "README.md",
+        "CONTRACT.md",
+        ".copier-answers.yml",
     ):
         assert (service / name).is_file(), name
     lockfile = {"go": "go.sum", "rust": "Cargo.lock"}[language]
@@ -65,8 +72,12 @@ def test_dockerfile_passes_hadolint(generated: Callable[[str], Path], language: 
     require_tools("hadolint")
     service = generated(language)
     result = subprocess.run(
-        ["hadolint", "--failure-threshold", "style", "Dockerfile"], cwd=service,
-        capture_output=True, text=True, env=tool_env(), check=False,
+        ["hadolint", "--failure-threshold", "style", "Dockerfile"],
+        cwd=service,
+        capture_output=True,
+        text=True,
+        env=tool_env(),
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     dockerfile = (service / "Dockerfile").read_text()
@@ -81,8 +92,12 @@ def test_workflow_passes_actionlint(generated: Callable[[str], Path], language: 
     require_tools("actionlint")
     service = generated(language)
     result = subprocess.run(
-        ["actionlint", ".github/workflows/ci.yml"], cwd=service, capture_output=True,
-        text=True, env=tool_env(), check=False,
+        ["actionlint", ".github/workflows/ci.yml"],
+        cwd=service,
+        capture_output=True,
+        text=True,
+        env=tool_env(),
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

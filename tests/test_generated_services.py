@@ -11,7 +11,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,15 @@ pytestmark = pytest.mark.slow
 
 TOOLS = {"go": ("make", "go", "golangci-lint"), "rust": ("make", "cargo")}
 ACCESS_KEYS = {
-    "time", "level", "msg", "service", "http.request.method", "http.route", "url.path",
-    "http.response.status_code", "duration_ms",
+    "time",
+    "level",
+    "msg",
+    "service",
+    "http.request.method",
+    "http.route",
+    "url.path",
+    "http.response.status_code",
+    "duration_ms",
 }
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 TIME_FORMAT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -33,15 +40,20 @@ TIME_FORMAT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 def make(service: Path, target: str, timeout: int = 1500) -> None:
     result = subprocess.run(
-        ["make", target], cwd=service, env=tool_env(), capture_output=True, text=True,
-        timeout=timeout, check=False,
+        ["make", target],
+        cwd=service,
+        env=tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
     assert result.returncode == 0, f"make {target} failed in {service}:\n{tail}"
 
 
 @pytest.fixture(scope="session")
-def built(generated: Callable[[str], Path]) -> Iterator[Callable[[str], Path]]:
+def built(generated: Callable[[str], Path]) -> Callable[[str], Path]:
     """`make build` once per language; returns the binary it left in bin/."""
     binaries: dict[str, Path] = {}
 
@@ -53,7 +65,7 @@ def built(generated: Callable[[str], Path]) -> Iterator[Callable[[str], Path]]:
             binaries[language] = service / "bin" / "payments"
         return binaries[language]
 
-    yield get
+    return get
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -65,9 +77,7 @@ def test_make_build_leaves_the_binary(built: Callable[[str], Path], language: st
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("target", ["test", "lint"])
-def test_make_test_and_lint_pass(
-    built: Callable[[str], Path], language: str, target: str
-) -> None:
+def test_make_test_and_lint_pass(built: Callable[[str], Path], language: str, target: str) -> None:
     service = built(language).parent.parent
     make(service, target)
 
@@ -83,7 +93,9 @@ def drive(binary: Path) -> dict[str, Any]:
             "not_found": svc.request("GET", "/nope"),
             "method": svc.request("DELETE", "/v1/hello/world"),
             "too_large": svc.request(
-                "POST", "/v1/hello/world", body=b"x" * 2048,
+                "POST",
+                "/v1/hello/world",
+                body=b"x" * 2048,
                 headers={"Content-Type": "application/octet-stream"},
             ),
         }
@@ -150,7 +162,10 @@ def test_access_log(observed: Callable[[str], dict[str, Any]], language: str) ->
     requests = access_lines(logs)
     # livez and readyz (including the readiness polls) are never logged
     assert [line["url.path"] for line in requests] == [
-        "/v1/hello/world", "/nope", "/v1/hello/world", "/v1/hello/world"
+        "/v1/hello/world",
+        "/nope",
+        "/v1/hello/world",
+        "/v1/hello/world",
     ]
     for line in requests:
         assert set(line) == ACCESS_KEYS, line
@@ -227,10 +242,12 @@ def test_healthcheck_argument(built: Callable[[str], Path], language: str) -> No
     with RunningService(binary) as svc:
         svc.wait_ready()
         env = {**tool_env(), "PORT": str(svc.port)}
-        ok = subprocess.run([binary, "healthcheck"], env=env, capture_output=True, timeout=10,
-                            check=False)
+        ok = subprocess.run(
+            [binary, "healthcheck"], env=env, capture_output=True, timeout=10, check=False
+        )
         assert ok.returncode == 0
     env = {**tool_env(), "PORT": str(svc.port)}  # nothing listens there any more
-    down = subprocess.run([binary, "healthcheck"], env=env, capture_output=True, timeout=10,
-                          check=False)
+    down = subprocess.run(
+        [binary, "healthcheck"], env=env, capture_output=True, timeout=10, check=False
+    )
     assert down.returncode == 1

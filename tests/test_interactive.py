@@ -27,8 +27,13 @@ def spawn(cwd: Path, *args: str) -> pexpect.spawn:
         "NO_COLOR": "1",
     }
     return pexpect.spawn(
-        sys.executable, ["-m", "generator", *args], cwd=str(cwd), env=env, encoding="utf-8",
-        timeout=30, dimensions=(50, 160),
+        sys.executable,
+        ["-m", "generator", *args],
+        cwd=str(cwd),
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(50, 160),
     )
 
 
@@ -66,8 +71,18 @@ def test_recommend_then_generate(tmp_path: Path) -> None:
 
 
 def test_override_is_recorded(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "new", "billing", "--no-git", "--trait", "latency=ultra",
-                  "--trait", "workload=cpu", "--trait", "memory=tight")
+    child = spawn(
+        tmp_path,
+        "new",
+        "billing",
+        "--no-git",
+        "--trait",
+        "latency=ultra",
+        "--trait",
+        "workload=cpu",
+        "--trait",
+        "memory=tight",
+    )
     # traits given on the command line are not asked again
     for trait in TRAITS.values():
         if trait.name in {"latency", "workload", "memory"}:
@@ -104,7 +119,11 @@ def test_prompt_validation_lets_the_user_fix_a_value(tmp_path: Path) -> None:
     child.expect_exact("Created ledger")
     assert finish(child) == 0
     recorded = yaml.safe_load((tmp_path / "ledger" / ".copier-answers.yml").read_text())
-    assert (recorded["language"], recorded["owner"], recorded["port"]) == ("rust", "ledger-team", 9000)
+    assert (recorded["language"], recorded["owner"], recorded["port"]) == (
+        "rust",
+        "ledger-team",
+        9000,
+    )
 
 
 @pytest.mark.parametrize("stage", ["language", "trait", "question"])
