@@ -6,16 +6,21 @@ item of the contract by generator.contract_check.
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import __version__
 from generator.contract_check import CheckResult, ContractChecker, Report
 from generator.errors import ToolchainError
-from generator.project import load_service
+from generator.golden import TemplateSource, checked_out, remote_latest_tag
+from generator.project import ServiceInfo, load_service, render
 from generator.template import Template, bundled_template_dir
 
 Progress = Callable[[str], None]
@@ -33,11 +38,23 @@ class CheckOutcome:
     def passed(self) -> bool:
         return all(result.passed for result in self.results)
 
+    @property
+    def exit_code(self) -> int:
+        """0, or the OR of 1 (runtime contract), 8 (behind) and 16 (drifted platform files)."""
+        code = 0
+        for result in self.results:
+            if not result.passed:
+                code |= {"template.version": EXIT_BEHIND, "platform_files.drift": EXIT_DRIFTED}.get(
+                    result.item, EXIT_RUNTIME
+                )
+        return code
+
     def to_dict(self) -> dict[str, object]:
         return {
             "service": self.service,
             "language": self.language,
             "passed": self.passed,
+            "exit_code": self.exit_code,
             "results": [result.to_dict() for result in self.results],
         }
 
@@ -49,6 +66,8 @@ def check_service(
     info = load_service(path)
     contract = Template.load(bundled_template_dir()).contract
     report = Report()
+    progress("comparing with the template (version and platform-owned files)")
+    report.results.extend(static_checks(info))
     if run:
         binary = path / contract["build"]["binary"].replace("{name}", info.name)
         if build or not binary.is_file():
@@ -72,3 +91,81 @@ def _make_build(path: Path) -> CheckResult:
         tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-3:])
         return CheckResult("build", False, f"make build failed: {tail}")
     return CheckResult("build", True, "make build")
+
+
+# -- static checks: version lag and drift of platform-owned files ------------------------------
+
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
+EXIT_RUNTIME, EXIT_BEHIND, EXIT_DRIFTED = 1, 8, 16
+
+
+def static_checks(info: ServiceInfo) -> list[CheckResult]:
+    """Report whether the service is behind its template and whether platform files drifted."""
+    answers = info.answers
+    if "_commit" in answers and "_src_path" in answers:
+        src, recorded = str(answers["_src_path"]), str(answers["_commit"])
+        latest = remote_latest_tag(src)
+        behind = bool(latest and _version(latest) > _version(recorded))
+        version = CheckResult(
+            "template.version",
+            not behind,
+            f"behind: {recorded} -> {latest} available (run scaffold update)"
+            if behind
+            else f"{recorded} is the newest version of {src}",
+        )
+        return [version, _drift(info, src, recorded)]
+    recorded = str(answers.get("template_version") or "unknown")
+    if recorded != __version__:
+        return [
+            CheckResult(
+                "template.version",
+                False,
+                f"behind: generated from bundled templates {recorded}, scaffold has {__version__}",
+            )
+        ]
+    return [
+        CheckResult("template.version", True, f"bundled templates {recorded}"),
+        _drift(info, None, None),
+    ]
+
+
+def _version(tag: str) -> tuple[int, ...]:
+    match = _VERSION.match(tag)
+    return tuple(int(n) for n in match.groups()) if match else (0, 0, 0)
+
+
+def _drift(info: ServiceInfo, src: str | None, ref: str | None) -> CheckResult:
+    """Render the recorded version with the recorded answers and diff the platform files."""
+    answers = {k: v for k, v in info.answers.items() if not k.startswith("_")}
+    with tempfile.TemporaryDirectory(prefix="scaffold-check-") as tmp:
+        fresh = Path(tmp) / info.name
+        with checked_out(TemplateSource(src, ref)) as template_dir:
+            owned = Template.load(template_dir).ownership["platform_owned"]
+            render(src or template_dir, fresh, answers, vcs_ref=ref)
+        diffs = []
+        for name in owned:
+            expected, actual = fresh / name, info.path / name
+            if not expected.is_file():
+                continue
+            want = expected.read_text(encoding="utf-8")
+            have = actual.read_text(encoding="utf-8") if actual.is_file() else ""
+            if want != have:
+                diffs.append(
+                    "".join(
+                        difflib.unified_diff(
+                            want.splitlines(keepends=True),
+                            have.splitlines(keepends=True),
+                            f"template/{name}",
+                            f"service/{name}",
+                        )
+                    )
+                )
+    if diffs:
+        names = [d.splitlines()[1].removeprefix("+++ service/") for d in diffs]
+        return CheckResult(
+            "platform_files.drift",
+            False,
+            f"drifted: {', '.join(names)}",
+            diff="".join(diffs),
+        )
+    return CheckResult("platform_files.drift", True, f"{len(owned)} platform-owned paths match")

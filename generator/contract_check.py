@@ -40,9 +40,13 @@ class CheckResult:
     item: str
     passed: bool
     detail: str
+    diff: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"item": self.item, "passed": self.passed, "detail": self.detail}
+        out: dict[str, Any] = {"item": self.item, "passed": self.passed, "detail": self.detail}
+        if self.diff:
+            out["diff"] = self.diff
+        return out
 
 
 class Failed(Exception):

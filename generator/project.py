@@ -30,7 +30,7 @@ def _silent(_: str) -> None:
 class ServiceRequest:
     """Everything needed to render one service."""
 
-    template_root: Path
+    template: Path | str
     target: Path
     answers: Mapping[str, Any]
     git: bool = True
@@ -61,7 +61,7 @@ def create_service(request: ServiceRequest, progress: Progress = _silent) -> Pat
     try:
         rendered = staging / target.name
         progress(f"rendering {request.answers.get('language', '?')} template")
-        render(request.template_root, rendered, request.answers, vcs_ref=request.vcs_ref)
+        render(request.template, rendered, request.answers, vcs_ref=request.vcs_ref)
         if request.git:
             progress("creating git repository with an initial commit")
             init_git(rendered, f"Initial commit from scaffold {__version__}")
@@ -76,7 +76,10 @@ def create_service(request: ServiceRequest, progress: Progress = _silent) -> Pat
 
 
 def render(
-    template_root: Path, destination: Path, answers: Mapping[str, Any], vcs_ref: str | None = None
+    template: Path | str,
+    destination: Path,
+    answers: Mapping[str, Any],
+    vcs_ref: str | None = None,
 ) -> None:
     """Run copier non-interactively with the given answers (defaults for the rest)."""
     import copier  # deferred: importing copier costs ~0.3 s, and --help should not pay it
@@ -84,7 +87,7 @@ def render(
 
     try:
         copier.run_copy(
-            str(template_root),
+            str(template),
             destination,
             data=dict(answers),
             defaults=True,
@@ -98,6 +101,30 @@ def render(
         raise TemplateError(
             f"the template could not be rendered: {message}",
             hint="check the answers passed with --data, or the template source",
+        ) from error
+
+
+def update(service: Path, to: str | None) -> None:
+    """Run copier's three-way update in place; conflicts become inline git-style markers."""
+    import copier
+    import jinja2
+
+    try:
+        copier.run_update(
+            service,
+            defaults=True,
+            overwrite=True,
+            skip_answered=True,
+            vcs_ref=to,
+            conflict="inline",
+            quiet=True,
+            unsafe=False,
+        )
+    except (ValueError, OSError, jinja2.TemplateError, copier.errors.CopierError) as error:
+        lines = str(error).strip().splitlines()
+        raise TemplateError(
+            f"the update failed: {lines[-1] if lines else repr(error)}",
+            hint="check --to and that the template source is reachable",
         ) from error
 
 

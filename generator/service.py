@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator import __version__
 from generator import recommend as engine
 from generator.errors import UsageError
+from generator.golden import TemplateSource, checked_out
 from generator.naming import validate_service_name
 from generator.project import ServiceRequest, check_target, create_service
-from generator.template import MANAGED_BY_SCAFFOLD, Template, bundled_template_dir
+from generator.template import MANAGED_BY_SCAFFOLD, Template
 
 Show = Callable[[str], None]
 
@@ -44,7 +46,7 @@ class NewOptions:
     defaults: bool = False
     git: bool = True
     interactive: bool = False
-    template_root: Path | None = None
+    template: TemplateSource = field(default_factory=TemplateSource)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,13 @@ class NewResult:
 
 def new_service(options: NewOptions, progress: Callable[[str], None], show: Show) -> NewResult:
     """Create a service from options; raise a ScaffoldError subclass on any bad input."""
-    template = Template.load(options.template_root or bundled_template_dir())
+    with checked_out(options.template) as template_dir:
+        return _new_from(Template.load(template_dir), options, progress, show)
+
+
+def _new_from(
+    template: Template, options: NewOptions, progress: Callable[[str], None], show: Show
+) -> NewResult:
     name = validate_service_name(options.name, template.naming)
     target = (options.directory or Path(name)).expanduser()
     check_target(target.absolute())
@@ -74,10 +82,17 @@ def new_service(options: NewOptions, progress: Callable[[str], None], show: Show
     recommendation = _choose_language(options, answers, show)
     answers.update(_remaining_answers(template, options, answers))
     _validate(template, answers)
+    source = options.template
+    if source.bundled:
+        answers["template_version"] = __version__
 
     path = create_service(
         ServiceRequest(
-            template_root=template.root, target=target, answers=answers, git=options.git
+            template=source.src or template.root,
+            target=target,
+            answers=answers,
+            git=options.git,
+            vcs_ref=source.ref,
         ),
         progress=progress,
     )

@@ -20,7 +20,9 @@ import yaml
 from generator.errors import TemplateError, UsageError
 
 # Questions that scaffold fills in itself (from the recommendation step); never prompted.
-MANAGED_BY_SCAFFOLD = frozenset({"traits", "recommendation", "language_override"})
+MANAGED_BY_SCAFFOLD = frozenset(
+    {"traits", "recommendation", "language_override", "template_version"}
+)
 
 _LANGUAGE_DIRS = {"go": "go-gin", "rust": "rust-axum"}
 
@@ -88,6 +90,11 @@ class Template:
     def contract(self) -> dict[str, Any]:
         """The platform contract (shared/contract.yml), the single source of truth."""
         return self._shared_yaml("contract.yml")
+
+    @cached_property
+    def ownership(self) -> dict[str, Any]:
+        """Which files the platform owns (shared/ownership.yml)."""
+        return self._shared_yaml("ownership.yml")
 
     @cached_property
     def naming(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from generator.errors import TemplateError
+from generator.golden import TemplateSource
 from generator.service import NewOptions, new_service
 from tests.conftest import LANGUAGES, TEMPLATES, Invoke, snapshot
 
@@ -168,7 +169,7 @@ def test_render_failure_leaves_nothing_behind(tmp_path: Path) -> None:
         language="go",
         directory=out / "payments",
         defaults=True,
-        template_root=broken,
+        template=TemplateSource(str(broken)),
     )
     with pytest.raises(TemplateError) as caught:
         new_service(options, progress=lambda _: None, show=lambda _: None)

@@ -51,12 +51,13 @@ def test_recommend_then_generate(tmp_path: Path) -> None:
     for trait in TRAITS.values():
         child.expect_exact(trait.question)
         if trait.name in {"latency", "workload"}:
-            child.send(DOWN * (len(trait.values) - 1))  # the most demanding value
+            # the cursor starts on the default; move to the most demanding value
+            child.send(DOWN * (len(trait.values) - 1 - trait.values.index(trait.default)))
         child.send(ENTER)
     child.expect_exact("Use the recommended language?")
     child.send(ENTER)  # accept
-    for _ in range(3):  # description, owner, port: accept the defaults
-        child.expect(r"\?")
+    for prompt in ("One-line description", "Owning team", "Default of the PORT"):
+        child.expect_exact(prompt)  # accept the defaults
         child.send(ENTER)
     child.expect_exact("Created fraud-scoring")
     assert finish(child) == 0
@@ -91,8 +92,8 @@ def test_override_is_recorded(tmp_path: Path) -> None:
         child.send(ENTER)
     child.expect_exact("Use the recommended language?")
     child.send(DOWN + ENTER)  # override: Go
-    for _ in range(4):  # description, owner, module, port
-        child.expect(r"\?")
+    for prompt in ("One-line description", "Owning team", "Go module path", "Default of the PORT"):
+        child.expect_exact(prompt)
         child.send(ENTER)
     child.expect_exact("Created billing")
     assert finish(child) == 0

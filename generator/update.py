@@ -1,0 +1,96 @@
+"""`scaffold update`: bring a service up to a newer golden template version, keeping local edits."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.errors import ToolchainError, UsageError
+from generator.project import ServiceInfo, load_service, update
+
+CONFLICT_MARKER = "<<<<<<< "
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What an update did (or, with dry_run, would do)."""
+
+    service: str
+    from_version: str
+    to_version: str
+    changed: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    diff: str = ""
+
+
+def update_service(path: Path, to: str | None = None, dry_run: bool = False) -> UpdateResult:
+    """Update the service at path; with dry_run, work on a throwaway clone and return the diff."""
+    info = load_service(path)
+    _require_updatable(info)
+    if not dry_run:
+        return _update_in(info, path, to)
+    with tempfile.TemporaryDirectory(prefix="scaffold-update-") as tmp:
+        clone = Path(tmp) / path.name
+        _git(path.parent, "clone", "--quiet", str(path.absolute()), str(clone))
+        result = _update_in(load_service(clone), clone, to)
+        _git(clone, "add", "-A")
+        diff = _git(clone, "diff", "--cached", "--no-color")
+        return UpdateResult(
+            info.name,
+            result.from_version,
+            result.to_version,
+            result.changed,
+            result.conflicts,
+            diff,
+        )
+
+
+def _require_updatable(info: ServiceInfo) -> None:
+    if "_commit" not in info.answers or "_src_path" not in info.answers:
+        raise UsageError(
+            f"{info.name} was generated from the bundled templates, which have no version history",
+            hint="scaffold check still detects drift; to get updates, generate from a golden "
+            "repository (scaffold golden init, scaffold new --template)",
+        )
+    if not (info.path / ".git").exists():
+        raise UsageError(
+            f"{info.path} is not a git repository",
+            hint="scaffold update needs git to merge template changes with yours; git init first",
+        )
+    dirty = _git(info.path, "status", "--porcelain").splitlines()
+    if dirty:
+        raise UsageError(
+            f"the working tree has uncommitted changes ({len(dirty)} paths, e.g. {dirty[0][3:]})",
+            hint="commit or stash them first, so the update can be reviewed and undone",
+        )
+
+
+def _update_in(info: ServiceInfo, path: Path, to: str | None) -> UpdateResult:
+    before = str(info.answers["_commit"])
+    update(path, to)
+    after = str(load_service(path).answers.get("_commit", before))
+    changed = [line[3:] for line in _git(path, "status", "--porcelain", "-uall").splitlines()]
+    conflicts = [name for name in changed if _has_conflict(path / name)]
+    return UpdateResult(info.name, before, after, changed, conflicts)
+
+
+def _has_conflict(file: Path) -> bool:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(line.startswith(CONFLICT_MARKER) for line in text.splitlines())
+
+
+def _git(cwd: Path, *args: str) -> str:
+    git = shutil.which("git")
+    if git is None:
+        raise ToolchainError("git is not installed", hint="install git")
+    result = subprocess.run([git, *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        raise ToolchainError(f"git {args[0]} failed: {lines[-1] if lines else result.returncode}")
+    return result.stdout
