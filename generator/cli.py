@@ -176,9 +176,25 @@ def new(
     no_git: Annotated[
         bool, typer.Option("--no-git", help="Do not create a git repository.")
     ] = False,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            metavar="SRC",
+            help="Golden template repository (path or git URL) [default: bundled templates].",
+        ),
+    ] = None,
+    ref: Annotated[
+        str | None,
+        typer.Option(help="Template version (git tag or commit) [default: newest tag]."),
+    ] = None,
 ) -> None:
     """Generate a new service in ./NAME (interactive on a terminal, scriptable with flags)."""
     from generator import service  # deferred: keeps `scaffold --help` fast
+    from generator.golden import TemplateSource
+
+    if ref and not template:
+        raise UsageError("--ref needs --template", hint="pass --template SRC --ref TAG")
 
     flags: dict[str, Any] = {
         "description": description,
@@ -196,6 +212,7 @@ def new(
         defaults=defaults,
         git=not no_git,
         interactive=sys.stdin.isatty() and not defaults,
+        template=TemplateSource.parse(template, ref),
     )
     result = service.new_service(options, progress=_progress, show=typer.echo)
     typer.echo(f"Created {result.name} ({result.language}) in {result.path}")
@@ -270,8 +287,142 @@ def check(
         typer.echo(
             f"\n{outcome.service} ({outcome.language}): {len(outcome.results)} items, {summary}"
         )
-    if not outcome.passed:
+        for result in outcome.results:
+            if result.diff:
+                typer.echo(f"\n{result.diff}")
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  scaffold update                       # to the newest tag of the recorded template\n"
+        "  scaffold update services/payments --to v1.2.0\n"
+        "  scaffold update --dry-run             # show the diff, change nothing"
+    )
+)
+@_fail_cleanly
+def update(
+    path: Annotated[Path, typer.Argument(help="The service to update.")] = Path(),
+    to: Annotated[
+        str | None, typer.Option("--to", metavar="REF", help="Template version [default: newest].")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print the diff; change nothing."),
+    ] = False,
+) -> None:
+    """Bring a service up to a newer golden template version, keeping local changes."""
+    from generator.update import update_service
+
+    _progress("updating from the template (three-way merge)")
+    result = update_service(path, to=to, dry_run=dry_run)
+    if dry_run:
+        typer.echo(result.diff or "(no changes)")
+    verb = "would change" if dry_run else "changed"
+    typer.echo(
+        f"{result.service}: {result.from_version} -> {result.to_version}; "
+        f"{verb} {len(result.changed)} files"
+    )
+    for name in result.changed:
+        typer.echo(f"  {'CONFLICT ' if name in result.conflicts else ''}{name}")
+    if result.conflicts:
+        typer.echo(
+            f"{len(result.conflicts)} conflicts: resolve the <<<<<<< markers in "
+            f"{', '.join(result.conflicts)}, then commit",
+            err=True,
+        )
         raise typer.Exit(1)
+    if not dry_run and result.changed:
+        typer.echo("Review with `git diff`, run `make build test lint`, then commit.")
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  scaffold smoke                                # bundled templates, default matrix\n"
+        "  scaffold smoke --template . --matrix full --junit smoke.xml\n"
+        "  scaffold smoke --lang rust --json smoke.json --keep"
+    )
+)
+@_fail_cleanly
+def smoke(
+    template: Annotated[
+        str | None, typer.Option("--template", metavar="SRC", help="Template source.")
+    ] = None,
+    ref: Annotated[str | None, typer.Option(help="Template version (git tag).")] = None,
+    lang: Annotated[Language | None, typer.Option("--lang", help="Only this language.")] = None,
+    matrix: Annotated[
+        str, typer.Option(help="default (every value and pair of values) or full (all).")
+    ] = "default",
+    jobs: Annotated[int, typer.Option(min=1, help="Variants run in parallel.")] = 1,
+    junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here.")] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write JSON here.")] = None,
+    keep: Annotated[bool, typer.Option(help="Keep the rendered variants.")] = False,
+) -> None:
+    """Render, build, test, lint and run every template variant; non-zero exit on any failure."""
+    import os
+    import shutil
+
+    from generator import smoke as runner
+    from generator.golden import TemplateSource, checked_out
+    from generator.template import Template
+
+    source = TemplateSource.parse(template, ref)
+    with checked_out(source) as template_dir:
+        axes = Template.load(template_dir).smoke["axes"]
+    selected = runner.variants(axes, matrix, lang.value if lang else None)
+    workdir = runner.default_workdir()
+    env = dict(os.environ)
+    env.setdefault("CARGO_TARGET_DIR", str(Path.home() / ".cache" / "scaffold" / "cargo-target"))
+    typer.echo(f"smoke: {len(selected)} variants ({matrix} matrix) in {workdir}", err=True)
+    try:
+        results = runner.Smoke(source, workdir, env, _progress).run(selected, jobs=jobs)
+    finally:
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    typer.echo(runner.summary_table(results))
+    for result in results:
+        for step in result.steps:
+            if not step.passed:
+                typer.echo(f"\n{result.variant.name}: {step.step} failed\n{step.output}")
+    if junit:
+        junit.write_text(runner.junit_xml(results), encoding="utf-8")
+    if json_file:
+        json_file.write_text(runner.to_json(results), encoding="utf-8")
+    failed = [r.variant.name for r in results if not r.passed]
+    typer.echo(f"\n{len(results) - len(failed)}/{len(results)} variants passed")
+    if failed:
+        raise typer.Exit(1)
+
+
+golden_app = typer.Typer(
+    name="golden",
+    help="Manage a platform team's golden template repository.",
+    no_args_is_help=True,
+)
+app.add_typer(golden_app)
+
+
+@golden_app.command(
+    "init",
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  scaffold golden init golden-templates\n"
+        "  scaffold new payments --template ./golden-templates --defaults --lang go"
+    ),
+)
+@_fail_cleanly
+def golden_init(
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="New repository.")],
+) -> None:
+    """Start a versioned golden-template git repository from the bundled templates."""
+    from generator.golden import INITIAL_TAG, init_golden
+
+    _progress("copying the bundled templates and creating the repository")
+    path = init_golden(directory, __version__)
+    typer.echo(f"Created golden templates {INITIAL_TAG} in {path}")
+    typer.echo(f"Next: scaffold new NAME --template {path}")
 
 
 def _traits_help(traits: Mapping[str, Any]) -> str:

@@ -100,6 +100,14 @@ class TemplateSource:
     def bundled(self) -> bool:
         return self.src is None
 
+    @classmethod
+    def parse(cls, src: str | None, ref: str | None = None) -> TemplateSource:
+        """Build a source from user input; local paths become absolute (copier records them)."""
+        if src is None:
+            return cls(None, ref)
+        local = Path(src).expanduser()
+        return cls(str(local.absolute()) if local.exists() else src, ref)
+
 
 @contextmanager
 def checked_out(source: TemplateSource) -> Iterator[Path]:

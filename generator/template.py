@@ -97,6 +97,11 @@ class Template:
         return self._shared_yaml("ownership.yml")
 
     @cached_property
+    def smoke(self) -> dict[str, Any]:
+        """The variant axes `scaffold smoke` covers (shared/smoke.yml)."""
+        return self._shared_yaml("smoke.yml")
+
+    @cached_property
     def naming(self) -> dict[str, Any]:
         """The service-name rules (shared/naming.yml)."""
         return self._shared_yaml("naming.yml")

@@ -1,0 +1,225 @@
+"""Golden templates that evolve: golden init, new --template, check (behind/drift), update."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import LANGUAGES, Invoke, require_tools, snapshot
+
+
+@pytest.fixture(autouse=True)
+def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in {
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def release(golden: Path, tag: str, edits: dict[str, tuple[str, str]]) -> None:
+    """Platform team: edit template files (old -> new text), commit, tag."""
+    for name, (old, new) in edits.items():
+        path = golden / name
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {name}"
+        path.write_text(text.replace(old, new, 1))
+    git(golden, "commit", "-qam", f"release {tag}")
+    git(golden, "tag", tag)
+
+
+def files(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
+
+
+def edit(service: Path, name: str, old: str, new: str) -> None:
+    path = service / name
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture
+def golden(invoke: Invoke, tmp_path: Path) -> Path:
+    result = invoke("golden", "init", "golden")
+    assert result.exit_code == 0, result.stderr
+    return tmp_path / "golden"
+
+
+def new_service(invoke: Invoke, golden: Path, language: str, name: str = "payments") -> Path:
+    result = invoke("new", name, "--template", str(golden), "--lang", language, "--defaults")
+    assert result.exit_code == 0, result.stderr
+    return golden.parent / name
+
+
+def test_golden_init_creates_a_tagged_template_repository(golden: Path, invoke: Invoke) -> None:
+    assert git(golden, "tag", "--list").split() == ["v1.0.0"]
+    assert git(golden, "status", "--porcelain") == ""
+    for name in (
+        "copier.yml",
+        "README.md",
+        "shared/contract.yml",
+        "shared/ownership.yml",
+        "go-gin",
+        "rust-axum",
+        ".github/workflows/templates.yml",
+    ):
+        assert (golden / name).exists(), name
+    assert "scaffold smoke" in (golden / ".github/workflows/templates.yml").read_text()
+    assert "scaffold update" in (golden / "README.md").read_text()
+    again = invoke("golden", "init", "golden")
+    assert again.exit_code == 2
+    assert "not empty" in again.stderr
+
+
+def test_golden_workflow_passes_actionlint(golden: Path) -> None:
+    require_tools("actionlint")
+    result = subprocess.run(
+        ["actionlint", ".github/workflows/templates.yml"],
+        cwd=golden,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_new_from_golden_records_source_and_version(
+    invoke: Invoke, golden: Path, language: str
+) -> None:
+    service = new_service(invoke, golden, language)
+    answers = yaml.safe_load((service / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] == str(golden)
+    assert answers["_commit"] == "v1.0.0"
+    result = invoke("check", str(service))
+    assert result.exit_code == 0, result.stdout
+    assert "v1.0.0 is the newest" in result.stdout
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_behind_then_update_keeps_local_edits(invoke: Invoke, golden: Path, language: str) -> None:
+    sub = {"go": "go-gin", "rust": "rust-axum"}[language]
+    service = new_service(invoke, golden, language)
+    edit(service, "README.md", "payments", "payments (owned by the ledger squad)")
+    git(service, "commit", "-qam", "service team edit")
+
+    release(
+        golden,
+        "v1.1.0",
+        {
+            f"{sub}/Makefile": ("\nbuild:", "\n# platform v1.1.0\nbuild:"),
+            f"{sub}/Dockerfile": ("FROM ", "# hardened in v1.1.0\nFROM "),
+        },
+    )
+    behind = invoke("check", str(service), "--json")
+    assert behind.exit_code == 8, behind.stdout
+    report = yaml.safe_load(behind.stdout)
+    assert [r["item"] for r in report["results"] if not r["passed"]] == ["template.version"]
+
+    updated = invoke("update", str(service))
+    assert updated.exit_code == 0, updated.stdout + updated.stderr
+    assert "v1.0.0 -> v1.1.0" in updated.stdout
+    assert "# platform v1.1.0" in (service / "Makefile").read_text()
+    assert "# hardened in v1.1.0" in (service / "Dockerfile").read_text()
+    assert "owned by the ledger squad" in (service / "README.md").read_text()
+    git(service, "commit", "-qam", "update to v1.1.0")
+    after = invoke("check", str(service))
+    assert after.exit_code == 0, after.stdout
+
+
+def test_conflicting_template_change_leaves_markers(invoke: Invoke, golden: Path) -> None:
+    service = new_service(invoke, golden, "go")
+    readme = (service / "README.md").read_text().splitlines()
+    first = readme[0]
+    edit(service, "README.md", first, first + " — service team's title")
+    git(service, "commit", "-qam", "retitle")
+    template_readme = "go-gin/README.md.jinja"
+    template_first = (golden / template_readme).read_text().splitlines()[0]
+    release(golden, "v1.1.0", {template_readme: (template_first, template_first + " (platform)")})
+    main_go_before = {p: p.read_text() for p in service.rglob("*.go")}
+
+    result = invoke("update", str(service))
+    assert result.exit_code == 1
+    assert "CONFLICT README.md" in result.stdout
+    assert "README.md" in result.stderr
+    text = (service / "README.md").read_text()
+    assert "<<<<<<< " in text
+    assert "=======" in text
+    assert ">>>>>>> " in text
+    assert "service team's title" in text
+    assert "(platform)" in text
+    assert {p: p.read_text() for p in service.rglob("*.go")} == main_go_before
+
+
+def test_hand_edited_platform_file_is_drift(invoke: Invoke, golden: Path) -> None:
+    service = new_service(invoke, golden, "rust")
+    edit(service, "Dockerfile", "FROM ", "# local hack\nFROM ")
+    result = invoke("check", str(service))
+    assert result.exit_code == 16
+    assert "drifted: Dockerfile" in result.stdout
+    assert "+# local hack" in result.stdout
+
+
+def test_bundled_services_get_the_drift_check(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("new", "payments", "--lang", "go", "--defaults")
+    assert result.exit_code == 0
+    service = tmp_path / "payments"
+    assert invoke("check", str(service)).exit_code == 0
+    edit(service, "CONTRACT.md", "# Platform contract", "# Our contract")
+    drifted = invoke("check", str(service), "--json")
+    assert drifted.exit_code == 16
+    assert "CONTRACT.md" in drifted.stdout
+
+
+def test_update_refuses_dirty_trees_and_non_services(invoke: Invoke, golden: Path) -> None:
+    service = new_service(invoke, golden, "go")
+    release(golden, "v1.1.0", {"go-gin/Makefile": ("\nbuild:", "\n# v1.1.0\nbuild:")})
+    (service / "notes.txt").write_text("wip")
+    before = snapshot(service)
+    dirty = invoke("update", str(service))
+    assert dirty.exit_code == 2
+    assert "uncommitted changes" in dirty.stderr
+    assert len(dirty.stderr.strip().splitlines()) == 1
+    assert snapshot(service) == before
+    assert "# v1.1.0" not in (service / "Makefile").read_text()
+
+    stranger = golden.parent / "stranger"
+    stranger.mkdir()
+    not_ours = invoke("update", str(stranger))
+    assert not_ours.exit_code == 2
+    assert "not a scaffold service" in not_ours.stderr
+
+
+def test_dry_run_changes_nothing(invoke: Invoke, golden: Path) -> None:
+    service = new_service(invoke, golden, "go")
+    release(golden, "v1.1.0", {"go-gin/Makefile": ("\nbuild:", "\n# v1.1.0\nbuild:")})
+    head = git(service, "rev-parse", "HEAD")
+    before = {
+        p: p.read_bytes() for p in service.rglob("*") if p.is_file() and ".git" not in p.parts
+    }
+    result = invoke("update", str(service), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert "+# v1.1.0" in result.stdout
+    assert "would change" in result.stdout
+    assert files(service) == before
+    assert git(service, "rev-parse", "HEAD") == head
+    assert git(service, "status", "--porcelain") == ""
+
+
+def test_bundled_services_cannot_be_updated(invoke: Invoke, tmp_path: Path) -> None:
+    assert invoke("new", "payments", "--lang", "go", "--defaults").exit_code == 0
+    result = invoke("update", str(tmp_path / "payments"))
+    assert result.exit_code == 2
+    assert "bundled templates" in result.stderr
