@@ -69,7 +69,7 @@ def new_service(options: NewOptions, progress: Callable[[str], None], show: Show
 def _new_from(
     template: Template, options: NewOptions, progress: Callable[[str], None], show: Show
 ) -> NewResult:
-    name = validate_service_name(options.name, template.naming)
+    name = validate_service_name(options.name, template.naming, template.rust_dependencies)
     target = (options.directory or Path(name)).expanduser()
     check_target(target.absolute())
 

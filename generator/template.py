@@ -7,6 +7,7 @@ so a platform team that edits a default or a rule in copier.yml changes the CLI 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -95,6 +96,15 @@ class Template:
     def ownership(self) -> dict[str, Any]:
         """Which files the platform owns (shared/ownership.yml)."""
         return self._shared_yaml("ownership.yml")
+
+    @cached_property
+    def rust_dependencies(self) -> frozenset[str]:
+        """Package names in the Rust lockfile: a service may not take one (cargo would clash)."""
+        path = self.root / "shared" / "rust" / "Cargo.lock.deps"
+        if not path.is_file():
+            return frozenset()
+        text = path.read_text(encoding="utf-8")
+        return frozenset(re.findall(r'name = "([^"]+)"\nversion = "[^"]+"\nsource = ', text))
 
     @cached_property
     def smoke(self) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,8 @@ LANGUAGES = ("go", "rust")
 
 def require_tools(*names: str) -> None:
     """Skip when a toolchain is missing locally; fail in CI, where every test must run."""
-    missing = [name for name in names if shutil.which(name) is None]
+    path = tool_env()["PATH"]
+    missing = [name for name in names if shutil.which(name, path=path) is None]
     if not missing:
         return
     message = f"needs {', '.join(missing)} on PATH (./scripts/test installs the linters)"
@@ -65,7 +67,9 @@ def cargo_target_dir() -> str:
 def tool_env() -> dict[str, str]:
     """Environment for make/go/cargo: repo-local linters on PATH, shared cargo target dir."""
     env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(ROOT / ".tools" / "bin"), env.get("PATH", "")])
+    env["PATH"] = os.pathsep.join(
+        [str(ROOT / ".tools" / "bin"), str(Path(sys.executable).parent), env.get("PATH", "")]
+    )
     env["CARGO_TARGET_DIR"] = cargo_target_dir()
     env.setdefault("GOFLAGS", "-mod=readonly")
     return env

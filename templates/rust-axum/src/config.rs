@@ -1,0 +1,265 @@
+//! Configuration from environment variables, validated once at startup so that a bad value stops
+//! the process with a clear message instead of surfacing later. Names, defaults and bounds come
+//! from the platform contract.
+
+use std::fmt;
+use std::time::Duration;
+
+use tracing::Level;
+
+use crate::contract::env::{self, Choice, Int, Port};
+
+/// Everything the service reads from its environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub port: u16,
+    /// Validated now so deployments fail early; the metrics server arrives with OpenTelemetry.
+    pub metrics_port: u16,
+    pub log_level: Level,
+    pub shutdown_timeout: Duration,
+    pub request_timeout: Duration,
+    pub max_body_bytes: usize,
+}
+
+/// A variable with an unusable value; the message names the variable and what it accepts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError(String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads the process environment.
+    ///
+    /// # Errors
+    /// The first variable, in contract order, whose value is invalid.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(process_env)
+    }
+
+    /// Reads variables through `lookup`, so tests need not touch the process environment.
+    ///
+    /// # Errors
+    /// The first variable, in contract order, whose value is invalid.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let port = read_port(&lookup, env::PORT)?;
+        let metrics_port = read_port(&lookup, env::METRICS_PORT)?;
+        if port == metrics_port {
+            return Err(ConfigError(format!(
+                "{} must differ from {}, both are {port}",
+                env::METRICS_PORT.name,
+                env::PORT.name
+            )));
+        }
+        Ok(Self {
+            port,
+            metrics_port,
+            log_level: read_level(&lookup, env::LOG_LEVEL)?,
+            shutdown_timeout: Duration::from_millis(read_int(&lookup, env::SHUTDOWN_TIMEOUT_MS)?),
+            request_timeout: Duration::from_millis(read_int(
+                &lookup,
+                env::HTTP_REQUEST_TIMEOUT_MS,
+            )?),
+            max_body_bytes: read_size(&lookup, env::HTTP_MAX_BODY_BYTES)?,
+        })
+    }
+}
+
+/// Values that are not valid Unicode are passed on (lossily) so that they are reported as
+/// invalid rather than silently ignored.
+fn process_env(name: &str) -> Option<String> {
+    std::env::var_os(name).map(|value| value.to_string_lossy().into_owned())
+}
+
+/// The value of a variable, where an empty value counts as unset.
+fn value(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    lookup(name).filter(|value| !value.is_empty())
+}
+
+fn read_port(lookup: &impl Fn(&str) -> Option<String>, var: Port) -> Result<u16, ConfigError> {
+    let Some(raw) = value(lookup, var.name) else {
+        return Ok(var.default);
+    };
+    match raw.parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err(ConfigError(format!(
+            "{} must be an integer from 1 to 65535, got {raw:?}",
+            var.name
+        ))),
+    }
+}
+
+fn read_int(lookup: &impl Fn(&str) -> Option<String>, var: Int) -> Result<u64, ConfigError> {
+    let Some(raw) = value(lookup, var.name) else {
+        return Ok(var.default);
+    };
+    match raw.parse::<u64>() {
+        Ok(number) if number >= var.min => Ok(number),
+        _ => Err(ConfigError(format!(
+            "{} must be an integer >= {}, got {raw:?}",
+            var.name, var.min
+        ))),
+    }
+}
+
+fn read_size(lookup: &impl Fn(&str) -> Option<String>, var: Int) -> Result<usize, ConfigError> {
+    let bytes = read_int(lookup, var)?;
+    usize::try_from(bytes).map_err(|_| {
+        ConfigError(format!(
+            "{} must be at most {} on this platform, got {bytes}",
+            var.name,
+            usize::MAX
+        ))
+    })
+}
+
+fn read_level(lookup: &impl Fn(&str) -> Option<String>, var: Choice) -> Result<Level, ConfigError> {
+    let raw = value(lookup, var.name).unwrap_or_else(|| var.default.to_owned());
+    if var.choices.contains(&raw.as_str()) {
+        // Every contract level name is one of tracing's own, which parse case-insensitively.
+        if let Ok(level) = raw.parse() {
+            return Ok(level);
+        }
+    }
+    Err(ConfigError(format!(
+        "{} must be one of {}, got {raw:?}",
+        var.name,
+        var.choices.join(", ")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    fn error(vars: &[(&str, &str)]) -> String {
+        config(vars)
+            .expect_err("the configuration should be rejected")
+            .to_string()
+    }
+
+    #[test]
+    fn defaults_come_from_the_contract() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.port, env::PORT.default);
+        assert_eq!(config.metrics_port, env::METRICS_PORT.default);
+        assert_eq!(
+            config.log_level.as_str().to_lowercase(),
+            env::LOG_LEVEL.default
+        );
+        let millis = |var: Int| Duration::from_millis(var.default);
+        assert_eq!(config.shutdown_timeout, millis(env::SHUTDOWN_TIMEOUT_MS));
+        assert_eq!(config.request_timeout, millis(env::HTTP_REQUEST_TIMEOUT_MS));
+        assert_eq!(
+            config.max_body_bytes as u64,
+            env::HTTP_MAX_BODY_BYTES.default
+        );
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let all_empty: Vec<_> = [
+            env::PORT.name,
+            env::METRICS_PORT.name,
+            env::LOG_LEVEL.name,
+            env::SHUTDOWN_TIMEOUT_MS.name,
+            env::HTTP_REQUEST_TIMEOUT_MS.name,
+            env::HTTP_MAX_BODY_BYTES.name,
+        ]
+        .into_iter()
+        .map(|name| (name, ""))
+        .collect();
+        assert_eq!(config(&all_empty).unwrap(), config(&[]).unwrap());
+    }
+
+    #[test]
+    fn valid_values_are_used() {
+        let config = config(&[
+            (env::PORT.name, "1"),
+            (env::METRICS_PORT.name, "65535"),
+            (env::LOG_LEVEL.name, "debug"),
+            (env::SHUTDOWN_TIMEOUT_MS.name, "1"),
+            (env::HTTP_REQUEST_TIMEOUT_MS.name, "250"),
+            (env::HTTP_MAX_BODY_BYTES.name, "0"),
+        ])
+        .unwrap();
+        assert_eq!((config.port, config.metrics_port), (1, 65535));
+        assert_eq!(config.log_level, Level::DEBUG);
+        assert_eq!(config.shutdown_timeout, Duration::from_millis(1));
+        assert_eq!(config.request_timeout, Duration::from_millis(250));
+        assert_eq!(config.max_body_bytes, 0);
+    }
+
+    #[test]
+    fn every_contract_level_is_accepted() {
+        for choice in env::LOG_LEVEL.choices {
+            let level = config(&[(env::LOG_LEVEL.name, choice)]).unwrap().log_level;
+            assert!(
+                level.as_str().eq_ignore_ascii_case(choice),
+                "{choice} -> {level}"
+            );
+        }
+    }
+
+    #[test]
+    fn ports_must_be_integers_from_1_to_65535() {
+        for port in [env::PORT, env::METRICS_PORT] {
+            for bad in ["0", "65536", "-1", "http", "80.5", " 80"] {
+                let message = error(&[(port.name, bad)]);
+                assert!(message.starts_with(port.name), "{message}");
+                assert!(message.contains("from 1 to 65535"), "{message}");
+                assert!(message.contains(&format!("{bad:?}")), "{message}");
+            }
+        }
+    }
+
+    #[test]
+    fn ports_must_differ() {
+        let message = error(&[(env::PORT.name, "9000"), (env::METRICS_PORT.name, "9000")]);
+        assert!(message.contains(env::PORT.name), "{message}");
+        assert!(message.contains(env::METRICS_PORT.name), "{message}");
+    }
+
+    #[test]
+    fn integers_must_reach_their_minimum() {
+        for var in [
+            env::SHUTDOWN_TIMEOUT_MS,
+            env::HTTP_REQUEST_TIMEOUT_MS,
+            env::HTTP_MAX_BODY_BYTES,
+        ] {
+            let below_min = var.min.checked_sub(1).map(|n| n.to_string());
+            let bad_values = ["-1", "ten", "1e3", "18446744073709551616"];
+            for bad in below_min.iter().map(String::as_str).chain(bad_values) {
+                let message = error(&[(var.name, bad)]);
+                assert!(message.starts_with(var.name), "{message}");
+                assert!(message.contains(&format!(">= {}", var.min)), "{message}");
+            }
+        }
+    }
+
+    #[test]
+    fn log_level_must_be_a_lowercase_choice() {
+        for bad in ["INFO", "trace", "verbose"] {
+            let message = error(&[(env::LOG_LEVEL.name, bad)]);
+            assert!(message.starts_with(env::LOG_LEVEL.name), "{message}");
+            for choice in env::LOG_LEVEL.choices {
+                assert!(message.contains(choice), "{message}");
+            }
+        }
+    }
+}

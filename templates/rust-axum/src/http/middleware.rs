@@ -1,0 +1,80 @@
+//! The platform middleware of `app()`: access log, request timeout and panic recovery.
+
+use std::any::Any;
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tracing::Level;
+
+use crate::contract::logging::access;
+use crate::contract::{problem as errors, routes};
+use crate::problem::Problem;
+use crate::telemetry::panic_message;
+
+/// Paths that probes and scrapers hit every few seconds: no access log for them.
+const UNLOGGED_PATHS: [&str; 3] = [routes::LIVENESS, routes::READINESS, routes::METRICS];
+
+/// Writes one access-log line per request: INFO, or ERROR for a 5xx answer.
+pub(super) async fn access_log(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    if UNLOGGED_PATHS.contains(&path.as_str()) {
+        return next.run(request).await;
+    }
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|matched| matched.as_str().to_owned())
+        .unwrap_or_default();
+    let response = next.run(request).await;
+    // Milliseconds, to the microsecond.
+    let duration_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    let status = response.status();
+
+    // A tracing event's level is fixed where it is written, hence one call per level.
+    macro_rules! access_event {
+        ($level:expr) => {
+            tracing::event!(
+                $level,
+                { access::METHOD } = method.as_str(),
+                { access::ROUTE } = route.as_str(),
+                { access::PATH } = path.as_str(),
+                { access::STATUS } = status.as_u16(),
+                { access::DURATION } = duration_ms,
+                "{}",
+                access::MSG
+            )
+        };
+    }
+    if status.is_server_error() {
+        access_event!(Level::ERROR);
+    } else {
+        access_event!(Level::INFO);
+    }
+    response
+}
+
+/// Answers with the timeout problem when the handler outlives `limit`; the handler is dropped.
+pub(super) async fn timeout(
+    State(limit): State<Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => Problem::from(errors::TIMEOUT).into_response(),
+    }
+}
+
+/// Turns a handler panic into the generic 500 problem; the panic text goes to the log only.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "tower-http hands over the payload by value"
+)]
+pub(super) fn recover(payload: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!(error = panic_message(payload.as_ref()), "panic recovered");
+    Problem::from(errors::INTERNAL).into_response()
+}

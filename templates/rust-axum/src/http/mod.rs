@@ -1,0 +1,78 @@
+//! The HTTP surface: the service's routes, the health endpoints and the platform middleware
+//! that gives every response the contract's shape.
+
+mod health;
+mod hello;
+mod middleware;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+
+pub use health::Readiness;
+
+use crate::config::Config;
+use crate::contract::{problem as errors, routes};
+use crate::problem::{self, Problem};
+
+/// State shared by the handlers.
+#[derive(Clone, Debug, Default)]
+pub struct AppState {
+    pub readiness: Readiness,
+}
+
+/// Limits that apply to every request.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub request_timeout: Duration,
+    pub max_body_bytes: usize,
+}
+
+impl From<&Config> for Limits {
+    fn from(config: &Config) -> Self {
+        Self {
+            request_timeout: config.request_timeout,
+            max_body_bytes: config.max_body_bytes,
+        }
+    }
+}
+
+/// The service's own routes: add new endpoints here. `hello` is a complete example, and route
+/// templates belong next to the others in the contract when other services depend on them.
+pub fn routes() -> Router<AppState> {
+    Router::new().route(routes::HELLO, get(hello::hello))
+}
+
+/// The whole application: `routes` plus the health endpoints, wrapped in the platform
+/// middleware (access log, problem documents, panic recovery, body limit, request timeout).
+pub fn app(routes: Router<AppState>, state: AppState, limits: Limits) -> Router {
+    routes
+        .merge(health::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        // Each layer wraps the ones before it, so the request meets them bottom-up. Being
+        // layered on the router, they run after routing and see the matched route.
+        .layer(axum::middleware::from_fn_with_state(
+            limits.request_timeout,
+            middleware::timeout,
+        ))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(CatchPanicLayer::custom(middleware::recover))
+        .layer(axum::middleware::from_fn(problem::render))
+        .layer(axum::middleware::from_fn(middleware::access_log))
+        .with_state(state)
+}
+
+async fn not_found() -> Problem {
+    errors::NOT_FOUND.into()
+}
+
+/// axum adds the `Allow` header listing the route's methods.
+async fn method_not_allowed() -> Problem {
+    errors::METHOD_NOT_ALLOWED.into()
+}

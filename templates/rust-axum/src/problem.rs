@@ -1,0 +1,139 @@
+//! RFC 9457 problem details (`application/problem+json`) for every error response.
+//!
+//! Handlers and middleware return a [`Problem`]; [`render`], which every request passes
+//! through, writes it out with the request path as `instance`. `render` also turns the plain-text
+//! errors that axum and tower-http produce themselves (body too large, extractor rejections) into
+//! problems, so no error leaves the service in another shape.
+
+use std::borrow::Cow;
+
+use axum::body::{self, Body};
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header, response::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::contract::problem::{self as contract, Entry, field};
+
+/// Largest plain-text error body that is carried over into a problem's `detail`.
+const MAX_DETAIL_BYTES: usize = 4096;
+
+/// An error answered as a problem document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    status: StatusCode,
+    title: Cow<'static, str>,
+    detail: Cow<'static, str>,
+}
+
+impl Problem {
+    /// A problem of the service's own; prefer the contract's entries for the cases it covers.
+    pub fn new(
+        status: StatusCode,
+        title: impl Into<Cow<'static, str>>,
+        detail: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            status,
+            title: title.into(),
+            detail: detail.into(),
+        }
+    }
+
+    /// A plain-text error made by the framework. The text of a 5xx stays out of the answer, as
+    /// it may carry internals.
+    fn from_text(status: StatusCode, text: String) -> Self {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            return contract::PAYLOAD_TOO_LARGE.into();
+        }
+        let detail = if status.is_server_error() {
+            Cow::Borrowed(contract::INTERNAL.detail)
+        } else {
+            Cow::Owned(text)
+        };
+        let title = status.canonical_reason().unwrap_or_default();
+        Self::new(status, title, detail)
+    }
+
+    fn into_response_with(self, mut parts: Parts, instance: &str) -> Response {
+        let document = Document {
+            problem: &self,
+            instance,
+        };
+        let Ok(json) = serde_json::to_vec(&document) else {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        };
+        parts.status = self.status;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(contract::CONTENT_TYPE),
+        );
+        Response::from_parts(parts, Body::from(json))
+    }
+}
+
+impl From<Entry> for Problem {
+    fn from(entry: Entry) -> Self {
+        let status =
+            StatusCode::from_u16(entry.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self::new(status, entry.title, entry.detail)
+    }
+}
+
+/// Marks the response with the problem; [`render`] writes the document.
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Middleware that writes problem documents: for responses marked with a [`Problem`], and for
+/// plain-text error responses.
+pub async fn render(request: Request, next: Next) -> Response {
+    let instance = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    if let Some(problem) = response.extensions_mut().remove::<Problem>() {
+        let (parts, _) = response.into_parts();
+        return problem.into_response_with(parts, &instance);
+    }
+    if !is_plain_text_error(&response) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = match body::to_bytes(body, MAX_DETAIL_BYTES).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(_) => String::new(),
+    };
+    Problem::from_text(parts.status, text).into_response_with(parts, &instance)
+}
+
+fn is_plain_text_error(response: &Response) -> bool {
+    let is_text = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/plain"));
+    is_text && (response.status().is_client_error() || response.status().is_server_error())
+}
+
+/// The JSON document: the contract's members, in the RFC's order.
+struct Document<'a> {
+    problem: &'a Problem,
+    instance: &'a str,
+}
+
+impl Serialize for Document<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(5))?;
+        map.serialize_entry(field::TYPE, contract::TYPE)?;
+        map.serialize_entry(field::TITLE, &self.problem.title)?;
+        map.serialize_entry(field::STATUS, &self.problem.status.as_u16())?;
+        map.serialize_entry(field::DETAIL, &self.problem.detail)?;
+        map.serialize_entry(field::INSTANCE, self.instance)?;
+        map.end()
+    }
+}

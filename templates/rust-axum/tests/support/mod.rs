@@ -1,0 +1,88 @@
+//! Helpers shared by the integration tests: a raw HTTP/1.1 client (no client library needed) and
+//! log capture.
+
+#![allow(dead_code, reason = "each test crate uses its own subset")]
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, Once};
+
+use serde_json::{Map, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tracing::Subscriber;
+
+/// The status and body of an HTTP response.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// Sends one request on a new connection and reads the whole answer.
+pub async fn send(addr: SocketAddr, method: &str, path: &str) -> Answer {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    parse(&String::from_utf8(raw).unwrap())
+}
+
+/// Parses an HTTP/1.1 answer with a `Content-Length` body, as the servers here send.
+fn parse(raw: &str) -> Answer {
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap();
+    Answer {
+        status: status.parse().unwrap(),
+        body: body.to_owned(),
+    }
+}
+
+/// Log lines captured for the current thread; see [`capture_logs`].
+#[derive(Clone, Default)]
+pub struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    /// Every line written so far, parsed.
+    pub fn lines(&self) -> Vec<Map<String, Value>> {
+        let bytes = self.0.lock().unwrap();
+        parse_lines(&String::from_utf8_lossy(&bytes))
+    }
+}
+
+thread_local! {
+    static CAPTURE: RefCell<Option<Logs>> = const { RefCell::new(None) };
+}
+
+/// Captures the log lines written on this thread from now on: everything a `#[tokio::test]`
+/// runs, as its runtime lives on the test's thread.
+///
+/// `subscriber` builds the service's subscriber around a line sink; it is installed once, as
+/// the global default. Per-test scoped subscribers would race with tracing's process-wide
+/// callsite cache and lose events when tests run in parallel.
+pub fn capture_logs<S>(subscriber: impl FnOnce(fn(&[u8])) -> S) -> Logs
+where
+    S: Subscriber + Send + Sync + 'static,
+{
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| tracing::subscriber::set_global_default(subscriber(write_line)).unwrap());
+    let logs = Logs::default();
+    CAPTURE.with(|capture| *capture.borrow_mut() = Some(logs.clone()));
+    logs
+}
+
+fn write_line(line: &[u8]) {
+    CAPTURE.with(|capture| {
+        if let Some(logs) = capture.borrow().as_ref() {
+            logs.0.lock().unwrap().extend_from_slice(line);
+        }
+    });
+}
+
+/// Parses JSON lines, failing on anything that is not one JSON object per line.
+pub fn parse_lines(text: &str) -> Vec<Map<String, Value>> {
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
