@@ -1,0 +1,307 @@
+"""Turning measurements into the Markdown tables printed and written to RESULTS.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from benchmarks.builds import BuildResult
+from benchmarks.common import (
+    fmt_int,
+    fmt_mib,
+    fmt_ms,
+    fmt_ratio,
+    markdown_table,
+)
+from benchmarks.generation import HELP_TARGET_SECONDS, NEW_OVER_COPIER_TARGET, GenerationResult
+from benchmarks.servers import Kind
+from benchmarks.serving import ServerStats, ServingSettings
+
+# The targets of issue 7, for a skeleton with tracing exporting.
+THROUGHPUT_TARGET = 0.90
+P99_TARGET = 1.30
+
+
+@dataclass
+class Report:
+    command: str
+    quick: bool
+    machine: list[tuple[str, str]]
+    elapsed_seconds: float = 0.0
+    generation: GenerationResult | None = None
+    builds: list[BuildResult] = field(default_factory=list)
+    serving: list[ServerStats] = field(default_factory=list)
+    serving_settings: ServingSettings | None = None
+    commands: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _yes(met: bool) -> str:
+    return "yes" if met else "**no**"
+
+
+Metric = tuple[str, Callable[[ServerStats], float], bool]
+# (column, value, higher is better); ratios read "skeleton / bare" and "Rust / Go".
+METRICS: Sequence[Metric] = (
+    ("throughput", lambda s: s.requests_per_second, True),
+    ("p50", lambda s: s.p50, False),
+    ("p99", lambda s: s.p99, False),
+    ("RSS idle", lambda s: s.rss_idle, False),
+    ("RSS load", lambda s: s.rss_load, False),
+    ("start-up", lambda s: s.startup_median, False),
+    ("binary", lambda s: s.binary_bytes, False),
+)
+
+
+def _servers_table(stats: Sequence[ServerStats]) -> str:
+    rows = []
+    for s in stats:
+        low, high = s.rps_range
+        rows.append(
+            [
+                s.variant.label,
+                fmt_int(s.requests_per_second),
+                f"{fmt_int(low)}-{fmt_int(high)}",
+                fmt_ms(s.p50),
+                fmt_ms(s.p99),
+                fmt_mib(s.rss_idle),
+                fmt_mib(s.rss_load),
+                fmt_ms(s.startup_median),
+                fmt_mib(s.binary_bytes),
+                fmt_int(s.errors),
+            ]
+        )
+    header = [
+        "server",
+        "req/s",
+        "req/s range",
+        "p50 ms",
+        "p99 ms",
+        "RSS idle MiB",
+        "RSS load MiB",
+        "start-up ms",
+        "binary MiB",
+        "errors",
+    ]
+    return markdown_table(header, rows)
+
+
+def _by(stats: Sequence[ServerStats], language: str, kind: Kind) -> ServerStats | None:
+    return next(
+        (s for s in stats if s.variant.language == language and s.variant.kind is kind), None
+    )
+
+
+def _skeleton_over_bare(stats: Sequence[ServerStats]) -> tuple[str, list[str]]:
+    rows, verdicts = [], []
+    for language in dict.fromkeys(s.variant.language for s in stats):
+        bare = _by(stats, language, Kind.BARE)
+        if bare is None:
+            continue
+        for kind in (Kind.SKELETON_OTLP, Kind.SKELETON_OFF):
+            skeleton = _by(stats, language, kind)
+            if skeleton is None:
+                continue
+            ratios = [value(skeleton) / value(bare) for _, value, _ in METRICS]
+            rows.append([language, kind.value, *(fmt_ratio(r) for r in ratios)])
+            if kind is Kind.SKELETON_OTLP:
+                throughput, p99 = ratios[0], ratios[2]
+                throughput_met = _yes(throughput >= THROUGHPUT_TARGET)
+                p99_met = _yes(p99 <= P99_TARGET)
+                verdicts.append(
+                    f"{language}: throughput {fmt_ratio(throughput)} of bare "
+                    f"(target ≥ {THROUGHPUT_TARGET:.2f}x: {throughput_met}), "
+                    f"p99 {fmt_ratio(p99)} of bare (target ≤ {P99_TARGET:.2f}x: {p99_met})"
+                )
+    header = ["language", "skeleton", *(name for name, _, _ in METRICS)]
+    return markdown_table(header, rows), verdicts
+
+
+def _rust_over_go(stats: Sequence[ServerStats]) -> str:
+    rows = []
+    for kind in (Kind.BARE, Kind.SKELETON_OTLP, Kind.SKELETON_OFF):
+        go, rust = _by(stats, "go", kind), _by(stats, "rust", kind)
+        if go is None or rust is None:
+            continue
+        label = "bare framework" if kind is Kind.BARE else kind.value
+        rows.append([label, *(fmt_ratio(value(rust) / value(go)) for _, value, _ in METRICS)])
+    return markdown_table(["server", *(name for name, _, _ in METRICS)], rows)
+
+
+def _spans(stats: Sequence[ServerStats]) -> list[str]:
+    lines = []
+    for s in stats:
+        if s.spans_received is None:
+            continue
+        if s.spans_received == 0:
+            lines.append(
+                f"{s.variant.label}: the receiver got no spans for {fmt_int(s.requests_sent)} "
+                "requests, so this skeleton does not export traces (yet): its two rows measure "
+                "the same thing."
+            )
+        else:
+            share = s.spans_received / max(s.requests_sent, 1)
+            lines.append(
+                f"{s.variant.label}: {fmt_int(s.spans_received)} spans received for "
+                f"{fmt_int(s.requests_sent)} requests ({share:.0%}; a batch span processor "
+                "drops spans when its queue is full, by design)."
+            )
+    return lines
+
+
+def serving_section(report: Report) -> list[str]:
+    settings, stats = report.serving_settings, report.serving
+    if settings is None or not stats:
+        return []
+    load = settings.load
+    out = [
+        "## 1. Generated services vs bare frameworks",
+        "",
+        f"`wrk -t{load.threads} -c{load.connections} --latency` on 127.0.0.1 against "
+        f"`GET /v1/hello/world`; server pinned to CPU {settings.server_cpu}, wrk to CPU "
+        f"{load.cpu}. {settings.rounds} rounds of {settings.seconds} s per server after a "
+        f"{settings.warmup_seconds} s warm-up, servers taken forwards then backwards in turn; "
+        "medians over rounds. RSS load is the peak VmRSS sampled every 100 ms during a round "
+        f"(median over rounds); start-up is spawn to first 200 (median of "
+        f"{settings.startup_runs}), from /readyz for skeletons and the hello route for bare "
+        "services. Servers log to /dev/null.",
+        "",
+        _servers_table(stats),
+        "",
+    ]
+    out += [f"- {line}" for line in _spans(stats)]
+    table, verdicts = _skeleton_over_bare(stats)
+    out += ["", "### Skeleton / bare (ratios)", "", table, ""]
+    out += ["Targets (skeleton with tracing exporting):", ""]
+    out += [f"- {line}" for line in verdicts]
+    rust_go = _rust_over_go(stats)
+    if rust_go.count("\n") > 1:
+        out += ["", "### Rust / Go (ratios)", "", rust_go]
+    return [*out, ""]
+
+
+def generation_section(result: GenerationResult | None) -> list[str]:
+    if result is None:
+        return []
+    timings = [
+        *(
+            t
+            for pair in zip(result.scaffold_new.values(), result.copier_copy.values(), strict=True)
+            for t in pair
+        ),
+        result.scaffold_help,
+        result.python_floor,
+    ]
+    rows = [
+        [
+            t.label,
+            fmt_ms(t.median),
+            f"{fmt_ms(min(t.seconds))}-{fmt_ms(max(t.seconds))}",
+            str(len(t.seconds)),
+        ]
+        for t in timings
+    ]
+    targets = [
+        [
+            f"`scaffold new --lang {language}` ≤ {NEW_OVER_COPIER_TARGET}x `copier copy`",
+            fmt_ratio(result.ratio(language)),
+            _yes(result.ratio(language) <= NEW_OVER_COPIER_TARGET),
+        ]
+        for language in result.scaffold_new
+    ]
+    help_ms = result.scaffold_help.median
+    targets.append(
+        [
+            f"`scaffold --help` < {HELP_TARGET_SECONDS * 1000:.0f} ms",
+            f"{fmt_ms(help_ms)} ms",
+            _yes(help_ms < HELP_TARGET_SECONDS),
+        ]
+    )
+    return [
+        "## 2. Generation",
+        "",
+        "Wall time of each command as a separate process, default answers, fresh directory, "
+        "output captured; medians, the two commands alternating after one untimed warm-up.",
+        "",
+        markdown_table(["command", "median ms", "range ms", "runs"], rows),
+        "",
+        markdown_table(["target", "measured", "met"], targets),
+        "",
+    ]
+
+
+def build_section(builds: Sequence[BuildResult]) -> list[str]:
+    if not builds:
+        return []
+
+    def seconds(value: float | None) -> str:
+        return "skipped (--skip-cold, --quick)" if value is None else f"{value:.1f}"
+
+    rows = [[b.language, seconds(b.cold), f"{b.warm:.1f}"] for b in builds]
+    firsts = [b for b in builds if b.first is not None]
+    out = [
+        "## 3. Build cost",
+        "",
+        "`make build` of the default generated service. Cold: empty GOCACHE / CARGO_TARGET_DIR "
+        "in a temporary directory, dependency sources already downloaded; warm: the same "
+        "command again right after.",
+        "",
+        markdown_table(["language", "cold make build s", "warm make build s"], rows),
+        "",
+    ]
+    for b in firsts:
+        out.append(
+            f"- {b.language}: first `make build` in the shared caches took "
+            f"{b.first:.1f} s (cache state unknown, not a cold build)."
+        )
+    return [*out, ""]
+
+
+def tables(report: Report) -> str:
+    lines = [
+        *serving_section(report),
+        *generation_section(report.generation),
+        *build_section(report.builds),
+    ]
+    return "\n".join(lines)
+
+
+def summary(report: Report) -> str:
+    """The tables and notes, printed to stdout at the end of a run."""
+    notes = [f"- {note}" for note in report.notes]
+    return "\n".join([tables(report), *notes])
+
+
+def results_markdown(report: Report) -> str:
+    minutes, seconds = divmod(round(report.elapsed_seconds), 60)
+    lines = ["# scaffold benchmarks", ""]
+    if report.quick:
+        lines += [
+            "> **Quick smoke run** (`--quick`): rounds too few and too short to compare "
+            "anything. Run `scripts/bench` for the numbers.",
+            "",
+        ]
+    lines += [
+        f"Produced by `{report.command}` in {minutes} min {seconds:02d} s. "
+        "How to read and reproduce: [README.md](README.md).",
+        "",
+        "## Machine",
+        "",
+        markdown_table(["what", "value"], [[k, v] for k, v in report.machine]),
+        "",
+    ]
+    if report.notes:
+        lines += [f"- {note}" for note in report.notes] + [""]
+    lines.append(tables(report))
+    lines += [
+        "## Commands",
+        "",
+        "In order of first use; `$REPO` is the repository root, `$WORK` the run's temporary "
+        "directory, ports are free loopback ports picked per start.",
+        "",
+        "```sh",
+        *report.commands,
+        "```",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,244 @@
+"""The servers under test: starting one pinned to a CPU, readiness, RSS, and the OTLP receiver."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from benchmarks.common import HELLO_BODY, HELLO_PATH, BenchError, CommandLog, tail
+from generator.otlp_receiver import OtlpReceiver
+from generator.runtime import free_port
+
+READY_TIMEOUT_SECONDS = 30
+STOP_TIMEOUT_SECONDS = 15
+POLL_INTERVAL_SECONDS = 0.002
+FRAMEWORK = {"go": "gin", "rust": "axum"}
+
+
+class Kind(Enum):
+    """What runs: the generated skeleton with tracing exporting or disabled, or the baseline."""
+
+    SKELETON_OTLP = "skeleton, tracing → OTLP"
+    SKELETON_OFF = "skeleton, OTEL_SDK_DISABLED"
+    BARE = "bare"
+
+
+@dataclass(frozen=True)
+class Variant:
+    language: str
+    kind: Kind
+    binary: Path
+
+    @property
+    def label(self) -> str:
+        if self.kind is Kind.BARE:
+            return f"{self.language} bare {FRAMEWORK[self.language]}"
+        return f"{self.language} {self.kind.value}"
+
+    @property
+    def ready_path(self) -> str:
+        """Skeletons say when they are ready; the bare services are ready when they answer."""
+        return HELLO_PATH if self.kind is Kind.BARE else "/readyz"
+
+    def env(self, port: int, otlp_endpoint: str | None) -> dict[str, str]:
+        """A minimal environment, so nothing from the caller's (LOG_LEVEL, OTEL_*) leaks in."""
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PORT": str(port)}
+        if self.kind is Kind.BARE:
+            return env
+        env["METRICS_PORT"] = str(free_port())
+        if self.kind is Kind.SKELETON_OFF:
+            env["OTEL_SDK_DISABLED"] = "true"
+            return env
+        if otlp_endpoint is None:
+            raise BenchError(f"{self.label} needs an OTLP receiver")
+        env["OTEL_TRACES_EXPORTER"] = "otlp"
+        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp_endpoint
+        return env
+
+
+def http_status(port: int, path: str) -> int | None:
+    """Status code of GET path on the loopback port, or None when nothing answers (yet)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(
+                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+            )
+            head = sock.recv(64)
+    except OSError:
+        return None
+    parts = head.split(b" ", 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+        return None
+    return int(parts[1])
+
+
+class Server:
+    """One server process pinned to a CPU, its output discarded (as a log shipper would)."""
+
+    def __init__(self, variant: Variant, cpu: int, otlp_endpoint: str | None = None) -> None:
+        self.variant = variant
+        self.cpu = cpu
+        self.otlp_endpoint = otlp_endpoint
+        self.port = 0
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{HELLO_PATH}"
+
+    def _argv(self) -> list[str]:
+        return ["taskset", "-c", str(self.cpu), str(self.variant.binary)]
+
+    def _shown_command(self, env: dict[str, str]) -> str:
+        """The command line for RESULTS.md, with placeholders for the per-run ports."""
+        placeholders = {
+            "PATH": '"$PATH"',
+            "PORT": "$PORT",
+            "METRICS_PORT": "$METRICS_PORT",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:$OTLP_PORT",
+        }
+        assignments = " ".join(f"{k}={placeholders.get(k, v)}" for k, v in env.items())
+        return f"env -i {assignments} {' '.join(self._argv())}"
+
+    def start(self, commands: CommandLog | None = None) -> float:
+        """Spawn the server; return the seconds from spawn to its first 200 on the ready path."""
+        self.port = free_port()
+        env = self.variant.env(self.port, self.otlp_endpoint)
+        if commands is not None:
+            commands.add_text(self._shown_command(env))
+        begin = time.perf_counter()
+        self._process = subprocess.Popen(
+            self._argv(),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = begin + READY_TIMEOUT_SECONDS
+        while True:
+            if http_status(self.port, self.variant.ready_path) == 200:
+                return time.perf_counter() - begin
+            code = self._process.poll()
+            if code is not None:
+                self._process = None
+                raise BenchError(
+                    f"{self.variant.label} exited with code {code} before it was ready:\n"
+                    + self._diagnose(env)
+                )
+            if time.perf_counter() > deadline:
+                self.stop()
+                raise BenchError(
+                    f"{self.variant.label} was not ready on {self.variant.ready_path} "
+                    f"within {READY_TIMEOUT_SECONDS} s"
+                )
+            time.sleep(POLL_INTERVAL_SECONDS)
+
+    def _diagnose(self, env: dict[str, str]) -> str:
+        """Run the binary once more with its output captured, to show why it failed."""
+        try:
+            result = subprocess.run(
+                [str(self.variant.binary)],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=3,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as error:
+            return tail((error.stdout or b"") + (error.stderr or b""))
+        return tail(result.stdout + result.stderr)
+
+    def check_hello(self) -> None:
+        """Every server must do the same work: 200 and the same JSON body."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            connection.request("GET", HELLO_PATH)
+            response = connection.getresponse()
+            body = response.read()
+        finally:
+            connection.close()
+        if response.status != 200 or json.loads(body) != HELLO_BODY:
+            raise BenchError(
+                f"{self.variant.label} answered {response.status} {body!r} on {HELLO_PATH}"
+            )
+
+    def rss_bytes(self) -> int:
+        """Resident set size now (VmRSS of /proc/PID/status)."""
+        if self._process is None:
+            raise BenchError(f"{self.variant.label} is not running")
+        try:
+            status = Path(f"/proc/{self._process.pid}/status").read_text(encoding="utf-8")
+        except OSError:
+            raise BenchError(f"{self.variant.label} is gone (pid {self._process.pid})") from None
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise BenchError(f"no VmRSS for {self.variant.label}")
+
+    def stop(self) -> None:
+        """SIGTERM (skeletons drain and flush telemetry), SIGKILL if it takes too long."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class CountingReceiver(OtlpReceiver):
+    """The local OTLP receiver, counting spans instead of keeping them.
+
+    Under load a skeleton exports tens of thousands of spans a second; keeping each one (as the
+    contract checks do) would grow the harness by hundreds of MB and cost CPU beside the load
+    generator. Parsing each export and counting is cheap, and proves the spans arrived.
+    """
+
+    span_count: int = 0
+
+    def accept(self, path: str, body: bytes) -> None:
+        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+
+        if not path.endswith("/v1/traces"):
+            with self._lock:
+                self.requests += 1
+            return
+        request = trace_service_pb2.ExportTraceServiceRequest()
+        request.ParseFromString(body)
+        count = sum(len(scope.spans) for rs in request.resource_spans for scope in rs.scope_spans)
+        with self._lock:
+            self.requests += 1
+            self.span_count += count
+
+
+@contextmanager
+def receiver_on_cpu(cpu: int) -> Iterator[CountingReceiver]:
+    """Run a CountingReceiver whose threads are pinned to `cpu` (the load generator's).
+
+    Threads inherit the affinity of the thread that starts them, so the calling thread is pinned
+    just while the receiver starts, then restored; commands started later are not affected.
+    """
+    receiver = CountingReceiver()
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {cpu})
+    try:
+        receiver.__enter__()
+    finally:
+        os.sched_setaffinity(0, before)
+    try:
+        yield receiver
+    finally:
+        receiver.__exit__(None, None, None)
