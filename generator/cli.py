@@ -315,8 +315,7 @@ def update(
     """Bring a service up to a newer golden template version, keeping local changes."""
     from generator.update import update_service
 
-    _progress("updating from the template (three-way merge)")
-    result = update_service(path, to=to, dry_run=dry_run)
+    result = update_service(path, to=to, dry_run=dry_run, progress=_progress)
     if dry_run:
         typer.echo(result.diff or "(no changes)")
     verb = "would change" if dry_run else "changed"
@@ -419,8 +418,7 @@ def golden_init(
     """Start a versioned golden-template git repository from the bundled templates."""
     from generator.golden import INITIAL_TAG, init_golden
 
-    _progress("copying the bundled templates and creating the repository")
-    path = init_golden(directory, __version__)
+    path = init_golden(directory, __version__, progress=_progress)
     typer.echo(f"Created golden templates {INITIAL_TAG} in {path}")
     typer.echo(f"Next: scaffold new NAME --template {path}")
 

@@ -10,7 +10,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,10 +147,13 @@ def remote_latest_tag(src: str) -> str | None:
     return max(versions)[1] if versions else None
 
 
-def init_golden(destination: Path, version: str) -> Path:
+def init_golden(
+    destination: Path, version: str, progress: Callable[[str], None] = lambda _: None
+) -> Path:
     """Create a golden-template git repository at destination, tagged INITIAL_TAG."""
     target = destination.absolute()
     check_target(target)
+    progress("copying the bundled templates and creating the repository")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.scaffold-", dir=target.parent))
     try:

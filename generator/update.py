@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,10 +27,16 @@ class UpdateResult:
     diff: str = ""
 
 
-def update_service(path: Path, to: str | None = None, dry_run: bool = False) -> UpdateResult:
+def update_service(
+    path: Path,
+    to: str | None = None,
+    dry_run: bool = False,
+    progress: Callable[[str], None] = lambda _: None,
+) -> UpdateResult:
     """Update the service at path; with dry_run, work on a throwaway clone and return the diff."""
     info = load_service(path)
     _require_updatable(info)
+    progress(f"updating {info.name} from {info.answers['_src_path']} (three-way merge)")
     if not dry_run:
         return _update_in(info, path, to)
     with tempfile.TemporaryDirectory(prefix="scaffold-update-") as tmp:

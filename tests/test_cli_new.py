@@ -140,6 +140,7 @@ def test_empty_target_directory_is_used(invoke: Invoke, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--port", "70000"], "between 1 and 65535"),
+        (["--port", "9464"], "METRICS_PORT"),
         (["--owner", "Bad Team"], "owner"),
         (["--module", "not a module"], "module path"),
         (["--data", "colour=blue"], "unknown template question"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import LANGUAGES, Invoke, require_tools, snapshot
+from tests.conftest import LANGUAGES, Invoke, require_tools, snapshot, tool_env
 
 
 @pytest.fixture(autouse=True)
@@ -81,6 +81,7 @@ def test_golden_init_creates_a_tagged_template_repository(golden: Path, invoke: 
     again = invoke("golden", "init", "golden")
     assert again.exit_code == 2
     assert "not empty" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
 
 
 def test_golden_workflow_passes_actionlint(golden: Path) -> None:
@@ -91,6 +92,7 @@ def test_golden_workflow_passes_actionlint(golden: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+        env=tool_env(),
     )
     assert result.returncode == 0, result.stdout
 
@@ -119,8 +121,8 @@ def test_behind_then_update_keeps_local_edits(invoke: Invoke, golden: Path, lang
         golden,
         "v1.1.0",
         {
-            f"{sub}/Makefile": ("\nbuild:", "\n# platform v1.1.0\nbuild:"),
-            f"{sub}/Dockerfile": ("FROM ", "# hardened in v1.1.0\nFROM "),
+            f"{sub}/Makefile.jinja": ("\nbuild:", "\n# platform v1.1.0\nbuild:"),
+            f"{sub}/Dockerfile.jinja": ("FROM ", "# hardened in v1.1.0\nFROM "),
         },
     )
     behind = invoke("check", str(service), "--json")
@@ -185,7 +187,7 @@ def test_bundled_services_get_the_drift_check(invoke: Invoke, tmp_path: Path) ->
 
 def test_update_refuses_dirty_trees_and_non_services(invoke: Invoke, golden: Path) -> None:
     service = new_service(invoke, golden, "go")
-    release(golden, "v1.1.0", {"go-gin/Makefile": ("\nbuild:", "\n# v1.1.0\nbuild:")})
+    release(golden, "v1.1.0", {"go-gin/Makefile.jinja": ("\nbuild:", "\n# v1.1.0\nbuild:")})
     (service / "notes.txt").write_text("wip")
     before = snapshot(service)
     dirty = invoke("update", str(service))
@@ -204,7 +206,7 @@ def test_update_refuses_dirty_trees_and_non_services(invoke: Invoke, golden: Pat
 
 def test_dry_run_changes_nothing(invoke: Invoke, golden: Path) -> None:
     service = new_service(invoke, golden, "go")
-    release(golden, "v1.1.0", {"go-gin/Makefile": ("\nbuild:", "\n# v1.1.0\nbuild:")})
+    release(golden, "v1.1.0", {"go-gin/Makefile.jinja": ("\nbuild:", "\n# v1.1.0\nbuild:")})
     head = git(service, "rev-parse", "HEAD")
     before = {
         p: p.read_bytes() for p in service.rglob("*") if p.is_file() and ".git" not in p.parts
