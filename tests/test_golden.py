@@ -225,3 +225,50 @@ def test_bundled_services_cannot_be_updated(invoke: Invoke, tmp_path: Path) -> N
     result = invoke("update", str(tmp_path / "payments"))
     assert result.exit_code == 2
     assert "bundled templates" in result.stderr
+
+
+HANDLERS = {"go": "internal/httpserver/hello.go", "rust": "src/http/hello.rs"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_full_rollout_keeps_service_edits_and_still_builds(
+    invoke: Invoke, golden: Path, language: str
+) -> None:
+    """golden init -> new -> team edits README and a handler -> platform release -> update."""
+    require_tools("make", *{"go": ("go", "golangci-lint"), "rust": ("cargo",)}[language])
+    sub = {"go": "go-gin", "rust": "rust-axum"}[language]
+    service = new_service(invoke, golden, language)
+    edit(service, "README.md", "payments", "payments (owned by the ledger squad)")
+    handler = service / HANDLERS[language]
+    handler.write_text(handler.read_text() + "\n// The ledger squad owns this handler.\n")
+    git(service, "commit", "-qam", "service team edits")
+
+    release(
+        golden,
+        "v1.1.0",
+        {
+            f"{sub}/Makefile.jinja": ("\nbuild:", "\n# platform v1.1.0\nbuild:"),
+            f"{sub}/Dockerfile.jinja": ("FROM ", "# hardened in v1.1.0\nFROM "),
+        },
+    )
+    assert invoke("check", str(service)).exit_code == 8
+    updated = invoke("update", str(service))
+    assert updated.exit_code == 0, updated.stdout + updated.stderr
+    assert "# platform v1.1.0" in (service / "Makefile").read_text()
+    assert "# hardened in v1.1.0" in (service / "Dockerfile").read_text()
+    assert "owned by the ledger squad" in (service / "README.md").read_text()
+    assert "The ledger squad owns this handler." in handler.read_text()
+    for target in ("build", "test", "lint"):
+        result = subprocess.run(
+            ["make", target],
+            cwd=service,
+            env=tool_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, (target, result.stdout[-2000:], result.stderr[-2000:])
+    git(service, "add", "-A")
+    git(service, "commit", "-qm", "update to v1.1.0")
+    assert invoke("check", str(service)).exit_code == 0
