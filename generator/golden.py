@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import ToolchainError, UsageError
+from generator.errors import UsageError
+from generator.git import git
 from generator.project import check_target, init_git
 from generator.template import bundled_template_dir
 
@@ -176,14 +176,4 @@ def init_golden(
 
 
 def _git(*args: str, cwd: Path) -> str:
-    git = shutil.which("git")
-    if git is None:
-        raise ToolchainError("git is not installed", hint="install git")
-    result = subprocess.run([git, *args], cwd=cwd, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        raise UsageError(
-            f"git {args[0]} failed: {detail[-1] if detail else result.returncode}",
-            hint="check the template source and ref",
-        )
-    return result.stdout
+    return git(cwd, *args, error=UsageError, hint="check the template source and ref")

@@ -7,9 +7,7 @@ nothing half-written.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.errors import Aborted, TemplateError, ToolchainError, UsageError
+from generator.errors import Aborted, TemplateError, UsageError
+from generator.git import git
 
 Progress = Callable[[str], None]
 
@@ -130,41 +129,24 @@ def update(service: Path, to: str | None) -> None:
 
 def init_git(repo: Path, message: str) -> None:
     """Create a git repository with one commit holding every rendered file."""
-    git = shutil.which("git")
-    if git is None:
-        raise ToolchainError("git is not installed", hint="install git, or pass --no-git")
+    hint = "pass --no-git to skip creating a repository"
     identity: list[str] = []
-    if not _git_output(git, repo.parent, "config", "user.email"):
+    if not git(repo.parent, "config", "user.email", check=False).strip():
         identity = ["-c", "user.name=scaffold", "-c", "user.email=scaffold@localhost"]
-    for args in (
-        ["init", "-q", "-b", "main"],
-        ["add", "-A"],
-        [*identity, "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message],
-    ):
-        result = subprocess.run(
-            [git, *args], cwd=repo, capture_output=True, text=True, check=False, env=_git_env()
-        )
-        if result.returncode != 0:
-            detail = (result.stderr or result.stdout).strip().splitlines()
-            raise ToolchainError(
-                f"git {args[0] if args[0] != '-c' else 'commit'} failed: "
-                f"{detail[-1] if detail else result.returncode}",
-                hint="pass --no-git to skip creating a repository",
-            )
-
-
-def _git_output(git: str, cwd: Path, *args: str) -> str:
-    result = subprocess.run(
-        [git, *args], cwd=cwd, capture_output=True, text=True, check=False, env=_git_env()
+    git(repo, "init", "-q", "-b", "main", hint=hint)
+    git(repo, "add", "-A", hint=hint)
+    git(
+        repo,
+        *identity,
+        "-c",
+        "commit.gpgsign=false",
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        message,
+        hint=hint,
     )
-    return result.stdout.strip() if result.returncode == 0 else ""
-
-
-def _git_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("GIT_DIR", None)
-    env.pop("GIT_WORK_TREE", None)
-    return env
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.errors import ToolchainError, UsageError
+from generator.errors import UsageError
+from generator.git import git
 from generator.project import ServiceInfo, load_service, update
 
 CONFLICT_MARKER = "<<<<<<< "
@@ -41,10 +40,10 @@ def update_service(
         return _update_in(info, path, to)
     with tempfile.TemporaryDirectory(prefix="scaffold-update-") as tmp:
         clone = Path(tmp) / path.name
-        _git(path.parent, "clone", "--quiet", str(path.absolute()), str(clone))
+        git(path.parent, "clone", "--quiet", str(path.absolute()), str(clone))
         result = _update_in(load_service(clone), clone, to)
-        _git(clone, "add", "-A")
-        diff = _git(clone, "diff", "--cached", "--no-color")
+        git(clone, "add", "-A")
+        diff = git(clone, "diff", "--cached", "--no-color")
         return UpdateResult(
             info.name,
             result.from_version,
@@ -67,7 +66,7 @@ def _require_updatable(info: ServiceInfo) -> None:
             f"{info.path} is not a git repository",
             hint="scaffold update needs git to merge template changes with yours; git init first",
         )
-    dirty = _git(info.path, "status", "--porcelain").splitlines()
+    dirty = git(info.path, "status", "--porcelain").splitlines()
     if dirty:
         raise UsageError(
             f"the working tree has uncommitted changes ({len(dirty)} paths, e.g. {dirty[0][3:]})",
@@ -79,7 +78,7 @@ def _update_in(info: ServiceInfo, path: Path, to: str | None) -> UpdateResult:
     before = str(info.answers["_commit"])
     update(path, to)
     after = str(load_service(path).answers.get("_commit", before))
-    changed = [line[3:] for line in _git(path, "status", "--porcelain", "-uall").splitlines()]
+    changed = [line[3:] for line in git(path, "status", "--porcelain", "-uall").splitlines()]
     conflicts = [name for name in changed if _has_conflict(path / name)]
     return UpdateResult(info.name, before, after, changed, conflicts)
 
@@ -90,14 +89,3 @@ def _has_conflict(file: Path) -> bool:
     except (OSError, UnicodeDecodeError):
         return False
     return any(line.startswith(CONFLICT_MARKER) for line in text.splitlines())
-
-
-def _git(cwd: Path, *args: str) -> str:
-    git = shutil.which("git")
-    if git is None:
-        raise ToolchainError("git is not installed", hint="install git")
-    result = subprocess.run([git, *args], cwd=cwd, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        lines = (result.stderr or result.stdout).strip().splitlines()
-        raise ToolchainError(f"git {args[0]} failed: {lines[-1] if lines else result.returncode}")
-    return result.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -73,6 +74,21 @@ def tool_env() -> dict[str, str]:
     env["CARGO_TARGET_DIR"] = cargo_target_dir()
     env.setdefault("GOFLAGS", "-mod=readonly")
     return env
+
+
+def make(service: Path, target: str, timeout: int = 1500) -> None:
+    """Run `make TARGET` in a generated service; fail with the tail of its output."""
+    result = subprocess.run(
+        ["make", target],
+        cwd=service,
+        env=tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
+    assert result.returncode == 0, f"make {target} failed in {service}:\n{tail}"
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from generator.runtime import RunningService
-from tests.conftest import LANGUAGES, require_tools, tool_env
+from tests.conftest import LANGUAGES, make, require_tools, tool_env
 
 pytestmark = pytest.mark.slow
 
@@ -36,20 +36,6 @@ ACCESS_KEYS = {
 }
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 TIME_FORMAT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-def make(service: Path, target: str, timeout: int = 1500) -> None:
-    result = subprocess.run(
-        ["make", target],
-        cwd=service,
-        env=tool_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
-    assert result.returncode == 0, f"make {target} failed in {service}:\n{tail}"
 
 
 @pytest.fixture(scope="session")

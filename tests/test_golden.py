@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import LANGUAGES, Invoke, require_tools, snapshot, tool_env
+from tests.conftest import LANGUAGES, Invoke, make, require_tools, snapshot, tool_env
 
 
 @pytest.fixture(autouse=True)
@@ -260,15 +260,7 @@ def test_full_rollout_keeps_service_edits_and_still_builds(
     assert "owned by the ledger squad" in (service / "README.md").read_text()
     assert "The ledger squad owns this handler." in handler.read_text()
     for target in ("build", "test", "lint"):
-        result = subprocess.run(
-            ["make", target],
-            cwd=service,
-            env=tool_env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, (target, result.stdout[-2000:], result.stderr[-2000:])
+        make(service, target)
     git(service, "add", "-A")
     git(service, "commit", "-qm", "update to v1.1.0")
     assert invoke("check", str(service)).exit_code == 0
