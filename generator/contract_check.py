@@ -116,6 +116,8 @@ class ContractChecker:
         self.hello_path = self.routes["hello"].replace("{name}", "world")
         self.late_path = self.routes["hello"].replace("{name}", "late")
         self.shutdown_limit = 5.0
+        # What the main run saw, kept for comparing languages with each other.
+        self.observation: Observation | None = None
 
     # -- scenarios -----------------------------------------------------------------------
 
@@ -125,6 +127,7 @@ class ContractChecker:
         self._check_config(report)
         progress("running the service against a local OTLP receiver")
         seen = self._main_run()
+        self.observation = seen
         self._check_main(report, seen)
         progress("running with OTEL_SDK_DISABLED=true and OTEL_TRACES_EXPORTER=none")
         self._check_otel_switches(report)

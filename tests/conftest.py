@@ -116,3 +116,22 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]
 
 def lines(text: str) -> Sequence[str]:
     return [line for line in text.splitlines() if line.strip()]
+
+
+TOOLS = {"go": ("make", "go", "golangci-lint"), "rust": ("make", "cargo")}
+
+
+@pytest.fixture(scope="session")
+def built(generated: Callable[[str], Path]) -> Callable[[str], Path]:
+    """`make build` once per language; returns the binary it left in bin/."""
+    binaries: dict[str, Path] = {}
+
+    def get(language: str) -> Path:
+        require_tools(*TOOLS[language])
+        if language not in binaries:
+            service = generated(language)
+            make(service, "build")
+            binaries[language] = service / "bin" / "payments"
+        return binaries[language]
+
+    return get

@@ -18,11 +18,10 @@ from typing import Any
 import pytest
 
 from generator.runtime import RunningService
-from tests.conftest import LANGUAGES, make, require_tools, tool_env
+from tests.conftest import LANGUAGES, make, tool_env
 
 pytestmark = pytest.mark.slow
 
-TOOLS = {"go": ("make", "go", "golangci-lint"), "rust": ("make", "cargo")}
 ACCESS_KEYS = {
     "time",
     "level",
@@ -36,22 +35,6 @@ ACCESS_KEYS = {
 }
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 TIME_FORMAT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-@pytest.fixture(scope="session")
-def built(generated: Callable[[str], Path]) -> Callable[[str], Path]:
-    """`make build` once per language; returns the binary it left in bin/."""
-    binaries: dict[str, Path] = {}
-
-    def get(language: str) -> Path:
-        require_tools(*TOOLS[language])
-        if language not in binaries:
-            service = generated(language)
-            make(service, "build")
-            binaries[language] = service / "bin" / "payments"
-        return binaries[language]
-
-    return get
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
