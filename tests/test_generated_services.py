@@ -32,8 +32,11 @@ ACCESS_KEYS = {
     "url.path",
     "http.response.status_code",
     "duration_ms",
+    # tracing is on (OTEL_TRACES_EXPORTER=none keeps spans local), so the server span's ids too
+    "trace_id",
+    "span_id",
 }
-PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "trace_id"}
 TIME_FORMAT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
@@ -53,7 +56,8 @@ def test_make_test_and_lint_pass(built: Callable[[str], Path], language: str, ta
 
 def drive(binary: Path) -> dict[str, Any]:
     """Run the contract scenario against one binary; return what was observed."""
-    with RunningService(binary, env={"HTTP_MAX_BODY_BYTES": "1024"}) as svc:
+    env = {"HTTP_MAX_BODY_BYTES": "1024", "OTEL_TRACES_EXPORTER": "none"}
+    with RunningService(binary, env=env) as svc:
         svc.wait_ready()
         seen: dict[str, Any] = {
             "livez": svc.request("GET", "/livez"),

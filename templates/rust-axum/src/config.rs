@@ -8,17 +8,27 @@ use std::time::Duration;
 use tracing::Level;
 
 use crate::contract::env::{self, Choice, Int, Port};
+use crate::contract::otel_env::{
+    OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER, OTEL_TRACES_SAMPLER,
+};
+use crate::contract::trace::{SAMPLER_VALUES, traces_exporter};
 
 /// Everything the service reads from its environment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     pub port: u16,
-    /// Validated now so deployments fail early; the metrics server arrives with OpenTelemetry.
+    /// Port of the metrics server.
     pub metrics_port: u16,
     pub log_level: Level,
     pub shutdown_timeout: Duration,
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
+    /// `OTEL_SERVICE_NAME`: the telemetry's `service.name`, when not the service's own name.
+    pub otel_service_name: Option<String>,
+    /// `OTEL_SDK_DISABLED`: no spans, no metric samples, no trace ids in logs.
+    pub otel_sdk_disabled: bool,
+    /// `OTEL_TRACES_EXPORTER`: spans are sent over OTLP, or only created (ids in logs, propagation).
+    pub export_traces: bool,
 }
 
 /// A variable with an unusable value; the message names the variable and what it accepts.
@@ -56,7 +66,7 @@ impl Config {
                 env::PORT.name
             )));
         }
-        Ok(Self {
+        let config = Self {
             port,
             metrics_port,
             log_level: read_level(&lookup, env::LOG_LEVEL)?,
@@ -66,7 +76,14 @@ impl Config {
                 env::HTTP_REQUEST_TIMEOUT_MS,
             )?),
             max_body_bytes: read_size(&lookup, env::HTTP_MAX_BODY_BYTES)?,
-        })
+            otel_service_name: value(&lookup, OTEL_SERVICE_NAME),
+            otel_sdk_disabled: read_bool(&lookup, OTEL_SDK_DISABLED)?,
+            export_traces: read_choice(&lookup, OTEL_TRACES_EXPORTER, traces_exporter::VALUES)?
+                .is_none_or(|exporter| exporter != traces_exporter::NONE),
+        };
+        // The SDK reads the sampler itself, but would fall back silently on a typo.
+        read_choice(&lookup, OTEL_TRACES_SAMPLER, SAMPLER_VALUES)?;
+        Ok(config)
     }
 }
 
@@ -133,6 +150,35 @@ fn read_level(lookup: &impl Fn(&str) -> Option<String>, var: Choice) -> Result<L
     )))
 }
 
+/// `true` or `false` in any case, as OpenTelemetry reads booleans; unset is `false`.
+fn read_bool(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Result<bool, ConfigError> {
+    let Some(raw) = value(lookup, name) else {
+        return Ok(false);
+    };
+    match raw.to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ConfigError(format!(
+            "{name} must be true or false (any case), got {raw:?}"
+        ))),
+    }
+}
+
+/// One of `choices`, exactly; `None` when unset.
+fn read_choice(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    choices: &[&str],
+) -> Result<Option<String>, ConfigError> {
+    match value(lookup, name) {
+        Some(raw) if !choices.contains(&raw.as_str()) => Err(ConfigError(format!(
+            "{name} must be one of {}, got {raw:?}",
+            choices.join(", ")
+        ))),
+        raw => Ok(raw),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -169,6 +215,9 @@ mod tests {
             config.max_body_bytes as u64,
             env::HTTP_MAX_BODY_BYTES.default
         );
+        assert_eq!(config.otel_service_name, None);
+        assert!(!config.otel_sdk_disabled);
+        assert!(config.export_traces);
     }
 
     #[test]
@@ -180,6 +229,10 @@ mod tests {
             env::SHUTDOWN_TIMEOUT_MS.name,
             env::HTTP_REQUEST_TIMEOUT_MS.name,
             env::HTTP_MAX_BODY_BYTES.name,
+            OTEL_SERVICE_NAME,
+            OTEL_SDK_DISABLED,
+            OTEL_TRACES_EXPORTER,
+            OTEL_TRACES_SAMPLER,
         ]
         .into_iter()
         .map(|name| (name, ""))
@@ -196,6 +249,10 @@ mod tests {
             (env::SHUTDOWN_TIMEOUT_MS.name, "1"),
             (env::HTTP_REQUEST_TIMEOUT_MS.name, "250"),
             (env::HTTP_MAX_BODY_BYTES.name, "0"),
+            (OTEL_SERVICE_NAME, "checkout"),
+            (OTEL_SDK_DISABLED, "TRUE"),
+            (OTEL_TRACES_EXPORTER, traces_exporter::NONE),
+            (OTEL_TRACES_SAMPLER, SAMPLER_VALUES[0]),
         ])
         .unwrap();
         assert_eq!((config.port, config.metrics_port), (1, 65535));
@@ -203,6 +260,9 @@ mod tests {
         assert_eq!(config.shutdown_timeout, Duration::from_millis(1));
         assert_eq!(config.request_timeout, Duration::from_millis(250));
         assert_eq!(config.max_body_bytes, 0);
+        assert_eq!(config.otel_service_name.as_deref(), Some("checkout"));
+        assert!(config.otel_sdk_disabled);
+        assert!(!config.export_traces);
     }
 
     #[test]
@@ -260,6 +320,50 @@ mod tests {
             for choice in env::LOG_LEVEL.choices {
                 assert!(message.contains(choice), "{message}");
             }
+        }
+    }
+
+    #[test]
+    fn otel_sdk_disabled_is_a_boolean_in_any_case() {
+        for (raw, disabled) in [
+            ("true", true),
+            ("True", true),
+            ("FALSE", false),
+            ("false", false),
+        ] {
+            let config = config(&[(OTEL_SDK_DISABLED, raw)]).unwrap();
+            assert_eq!(config.otel_sdk_disabled, disabled, "{raw}");
+        }
+        for bad in ["1", "yes", "on"] {
+            let message = error(&[(OTEL_SDK_DISABLED, bad)]);
+            assert!(message.starts_with(OTEL_SDK_DISABLED), "{message}");
+            assert!(message.contains("true or false"), "{message}");
+            assert!(message.contains(&format!("{bad:?}")), "{message}");
+        }
+    }
+
+    #[test]
+    fn traces_exporter_must_be_a_contract_value() {
+        let config = config(&[(OTEL_TRACES_EXPORTER, traces_exporter::OTLP)]).unwrap();
+        assert!(config.export_traces);
+        for bad in ["jaeger", "console", "NONE"] {
+            let message = error(&[(OTEL_TRACES_EXPORTER, bad)]);
+            assert!(message.starts_with(OTEL_TRACES_EXPORTER), "{message}");
+            for value in traces_exporter::VALUES {
+                assert!(message.contains(value), "{message}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_sampler_must_be_a_contract_value() {
+        for sampler in SAMPLER_VALUES {
+            config(&[(OTEL_TRACES_SAMPLER, sampler)]).unwrap();
+        }
+        for bad in ["always", "ALWAYS_ON", "jaeger_remote"] {
+            let message = error(&[(OTEL_TRACES_SAMPLER, bad)]);
+            assert!(message.starts_with(OTEL_TRACES_SAMPLER), "{message}");
+            assert!(message.contains(SAMPLER_VALUES[0]), "{message}");
         }
     }
 }

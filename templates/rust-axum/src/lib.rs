@@ -6,6 +6,8 @@ pub mod config;
     clippy::doc_markdown,
     reason = "rendered from the platform contract, whose help texts may name variables bare"
 )]
+// Rendered: its layout follows the contract's lists, whatever their length.
+#[rustfmt::skip]
 pub mod contract;
 pub mod healthcheck;
 pub mod http;

@@ -1,7 +1,8 @@
 //! RFC 9457 problem details (`application/problem+json`) for every error response.
 //!
 //! Handlers and middleware return a [`Problem`]; [`render`], which every request passes
-//! through, writes it out with the request path as `instance`. `render` also turns the plain-text
+//! through, writes it out with the request path as `instance`, and the trace id while a span is
+//! active, so that a client's error report leads to the trace. `render` also turns the plain-text
 //! errors that axum and tower-http produce themselves (body too large, extractor rejections) into
 //! problems, so no error leaves the service in another shape.
 
@@ -15,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::contract::problem::{self as contract, Entry, field};
+use crate::telemetry::current_span;
 
 /// Largest plain-text error body that is carried over into a problem's `detail`.
 const MAX_DETAIL_BYTES: usize = 4096;
@@ -60,6 +62,7 @@ impl Problem {
         let document = Document {
             problem: &self,
             instance,
+            trace_id: current_span().map(|span| span.trace_id().to_string()),
         };
         let Ok(json) = serde_json::to_vec(&document) else {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -120,20 +123,24 @@ fn is_plain_text_error(response: &Response) -> bool {
     is_text && (response.status().is_client_error() || response.status().is_server_error())
 }
 
-/// The JSON document: the contract's members, in the RFC's order.
+/// The JSON document: the contract's members, in the RFC's order, then the optional ones.
 struct Document<'a> {
     problem: &'a Problem,
     instance: &'a str,
+    trace_id: Option<String>,
 }
 
 impl Serialize for Document<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(5))?;
+        let mut map = serializer.serialize_map(None)?;
         map.serialize_entry(field::TYPE, contract::TYPE)?;
         map.serialize_entry(field::TITLE, &self.problem.title)?;
         map.serialize_entry(field::STATUS, &self.problem.status.as_u16())?;
         map.serialize_entry(field::DETAIL, &self.problem.detail)?;
         map.serialize_entry(field::INSTANCE, self.instance)?;
+        if let Some(trace_id) = &self.trace_id {
+            map.serialize_entry(field::TRACE_ID, trace_id)?;
+        }
         map.end()
     }
 }

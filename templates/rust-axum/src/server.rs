@@ -1,14 +1,15 @@
 //! Serving with graceful shutdown: on the shutdown signal readiness turns to draining, the
-//! listener closes, and in-flight requests finish, all within the shutdown deadline.
+//! listeners close, and in-flight requests finish, all within the shutdown deadline.
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
+use tokio::task::{JoinError, JoinSet};
 
 use crate::http::Readiness;
 
@@ -36,43 +37,65 @@ impl fmt::Display for ServeError {
 
 impl std::error::Error for ServeError {}
 
-/// Serves `app` on `listener` until `shutdown` resolves, then drains for at most `deadline`.
-/// Failures are logged here.
+/// Serves each router on its listener (the public server, the metrics server) until `shutdown`
+/// resolves, then drains them all for at most `deadline`. Failures are logged here.
+///
+/// Returns the part of `deadline` that is left, for flushing telemetry.
 ///
 /// # Errors
-/// When the server fails, or requests are still in flight at the deadline.
+/// When a server fails, or requests are still in flight at the deadline.
 pub async fn serve(
-    listener: TcpListener,
-    app: Router,
+    servers: Vec<(TcpListener, Router)>,
     readiness: Readiness,
     deadline: Duration,
     shutdown: impl Future<Output = ()>,
-) -> Result<(), ServeError> {
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            // A dropped sender stops the server too.
-            let _ = stopped.await;
-        })
-        .into_future();
-    tokio::pin!(server);
+) -> Result<Duration, ServeError> {
+    let (stop, stopped) = watch::channel(());
+    let mut running = JoinSet::new();
+    for (listener, app) in servers {
+        let mut stopped = stopped.clone();
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            // A dropped sender stops the servers too.
+            let _ = stopped.changed().await;
+        });
+        running.spawn(server.into_future());
+    }
 
     tokio::select! {
-        result = &mut server => return result.map_err(|error| failed(ServeError::Io(error))),
+        Some(ended) = running.join_next() => {
+            // Before the shutdown signal, a server that ends has failed, error or not.
+            let error = outcome(ended).err().unwrap_or_else(|| {
+                io::Error::other("a server stopped before the shutdown signal")
+            });
+            return Err(failed(ServeError::Io(error)));
+        }
         () = shutdown => {}
     }
+    let signalled = Instant::now();
     readiness.start_draining();
     tracing::info!("shutting down");
     let _ = stop.send(());
 
-    match tokio::time::timeout(deadline, server).await {
+    let drained = tokio::time::timeout(deadline, async {
+        while let Some(ended) = running.join_next().await {
+            outcome(ended)?;
+        }
+        Ok(())
+    });
+    match drained.await {
         Ok(Ok(())) => {
             tracing::info!("server stopped");
-            Ok(())
+            Ok(deadline.saturating_sub(signalled.elapsed()))
         }
         Ok(Err(error)) => Err(failed(ServeError::Io(error))),
+        // Dropping the set aborts the servers still running.
         Err(_) => Err(failed(ServeError::DeadlineExceeded(deadline))),
     }
+}
+
+/// How a server task ended; a panic counts as a failure.
+fn outcome(ended: Result<io::Result<()>, JoinError>) -> io::Result<()> {
+    ended.unwrap_or_else(|error| Err(io::Error::other(error)))
 }
 
 fn failed(error: ServeError) -> ServeError {

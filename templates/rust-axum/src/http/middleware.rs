@@ -13,23 +13,45 @@ use crate::contract::{problem as errors, routes};
 use crate::problem::Problem;
 use crate::telemetry::panic_message;
 
-/// Paths that probes and scrapers hit every few seconds: no access log for them.
-const UNLOGGED_PATHS: [&str; 3] = [routes::LIVENESS, routes::READINESS, routes::METRICS];
+/// Paths that probes and scrapers hit every few seconds: no access log, span or metric for them.
+pub(super) const UNOBSERVED_PATHS: [&str; 3] =
+    [routes::LIVENESS, routes::READINESS, routes::METRICS];
+
+/// Marks a 405 answer: the path fits a route template, but no route takes the method.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct NoRouteForMethod;
+
+/// The route template the request's path matched, in `{param}` form; empty when none did.
+/// [`handled_route`] settles it once the answer is known.
+pub(super) fn matched_route(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|matched| matched.as_str().to_owned())
+        .unwrap_or_default()
+}
+
+/// The route that handled the request: `matched`, or empty when no route took the request's
+/// method (405), as for an unknown path. Go services report the same.
+pub(super) fn handled_route(matched: String, response: &Response) -> String {
+    if response.extensions().get::<NoRouteForMethod>().is_some() {
+        String::new()
+    } else {
+        matched
+    }
+}
 
 /// Writes one access-log line per request: INFO, or ERROR for a 5xx answer.
 pub(super) async fn access_log(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    if UNLOGGED_PATHS.contains(&path.as_str()) {
+    if UNOBSERVED_PATHS.contains(&path.as_str()) {
         return next.run(request).await;
     }
     let started = Instant::now();
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|matched| matched.as_str().to_owned())
-        .unwrap_or_default();
+    let route = matched_route(&request);
     let response = next.run(request).await;
+    let route = handled_route(route, &response);
     // Milliseconds, to the microsecond.
     let duration_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
     let status = response.status();

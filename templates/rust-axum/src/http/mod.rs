@@ -1,15 +1,19 @@
 //! The HTTP surface: the service's routes, the health endpoints and the platform middleware
-//! that gives every response the contract's shape.
+//! that gives every response the contract's shape; and the metrics server's routes.
 
 mod health;
 mod hello;
+mod metrics;
 mod middleware;
+mod observe;
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use prometheus::Registry;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -18,6 +22,7 @@ pub use health::Readiness;
 use crate::config::Config;
 use crate::contract::{problem as errors, routes};
 use crate::problem::{self, Problem};
+use crate::telemetry::RequestTelemetry;
 
 /// State shared by the handlers.
 #[derive(Clone, Debug, Default)]
@@ -48,9 +53,15 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The whole application: `routes` plus the health endpoints, wrapped in the platform
-/// middleware (access log, problem documents, panic recovery, body limit, request timeout).
-pub fn app(routes: Router<AppState>, state: AppState, limits: Limits) -> Router {
-    routes
+/// middleware (traces and metrics unless `telemetry` is `None`, access log, problem documents,
+/// panic recovery, body limit, request timeout).
+pub fn app(
+    routes: Router<AppState>,
+    state: AppState,
+    limits: Limits,
+    telemetry: Option<RequestTelemetry>,
+) -> Router {
+    let app = routes
         .merge(health::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -65,7 +76,23 @@ pub fn app(routes: Router<AppState>, state: AppState, limits: Limits) -> Router 
         .layer(CatchPanicLayer::custom(middleware::recover))
         .layer(axum::middleware::from_fn(problem::render))
         .layer(axum::middleware::from_fn(middleware::access_log))
-        .with_state(state)
+        .with_state(state);
+    match telemetry {
+        // Outermost, so that the access log and every other line are written inside the span.
+        Some(telemetry) => app.layer(axum::middleware::from_fn_with_state(
+            telemetry,
+            observe::observe,
+        )),
+        None => app,
+    }
+}
+
+/// The metrics server: the metrics path, answered from `registry`, and problem documents.
+pub fn metrics_app(registry: Registry) -> Router {
+    metrics::routes(registry)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(problem::render))
 }
 
 async fn not_found() -> Problem {
@@ -73,6 +100,10 @@ async fn not_found() -> Problem {
 }
 
 /// axum adds the `Allow` header listing the route's methods.
-async fn method_not_allowed() -> Problem {
-    errors::METHOD_NOT_ALLOWED.into()
+async fn method_not_allowed() -> Response {
+    let mut response = Problem::from(errors::METHOD_NOT_ALLOWED).into_response();
+    response
+        .extensions_mut()
+        .insert(middleware::NoRouteForMethod);
+    response
 }

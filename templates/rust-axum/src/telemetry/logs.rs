@@ -1,6 +1,6 @@
-//! Telemetry of the process. Today: logs, one JSON object per line on stdout, with exactly the
-//! contract's keys (time, level, msg, service) plus the event's own fields as flat top-level keys.
-//! OpenTelemetry traces and metrics plug in here as further layers of the same subscriber.
+//! Logs: one JSON object per line on stdout, with exactly the contract's keys (time, level, msg,
+//! service; trace and span id while a span is active) plus the event's own fields as flat
+//! top-level keys.
 
 use std::any::Any;
 use std::fmt;
@@ -8,17 +8,22 @@ use std::io::Write;
 use std::panic::PanicHookInfo;
 use std::time::SystemTime;
 
+use opentelemetry::trace::SpanContext;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
+use super::current_span;
 use crate::contract::logging::{field, level};
 
 /// Name of the tracing field that carries an event's message.
 const MESSAGE_FIELD: &str = "message";
+
+/// Prefix of the targets of OpenTelemetry's own diagnostics, which are chatter below WARN.
+const OTEL_TARGETS: &str = "opentelemetry";
 
 /// Installs the process-wide JSON logger and routes panics through it, so that even a panic
 /// produces a JSON line instead of free text on stderr.
@@ -39,7 +44,11 @@ where
         service,
         write_line,
     };
-    tracing_subscriber::registry().with(logs.with_filter(LevelFilter::from_level(level)))
+    let level = LevelFilter::from_level(level);
+    let filter = Targets::new()
+        .with_default(level)
+        .with_target(OTEL_TARGETS, level.min(LevelFilter::WARN));
+    tracing_subscriber::registry().with(logs.with_filter(filter))
 }
 
 /// The text of a panic payload: panics carry a `&str` or a `String`, almost always.
@@ -80,6 +89,7 @@ where
             time: humantime::format_rfc3339_millis(SystemTime::now()),
             level: level_name(*event.metadata().level()),
             service: self.service,
+            span: current_span(),
             fields,
         };
         if let Ok(mut json) = serde_json::to_vec(&line) {
@@ -155,17 +165,30 @@ struct Line {
     time: humantime::Rfc3339Timestamp,
     level: &'static str,
     service: &'static str,
+    /// The span the event happened in, if any.
+    span: Option<SpanContext>,
     fields: Fields,
 }
 
 impl Serialize for Line {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let reserved = [field::TIME, field::LEVEL, field::MSG, field::SERVICE];
+        let reserved = [
+            field::TIME,
+            field::LEVEL,
+            field::MSG,
+            field::SERVICE,
+            field::TRACE_ID,
+            field::SPAN_ID,
+        ];
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry(field::TIME, &self.time.to_string())?;
         map.serialize_entry(field::LEVEL, self.level)?;
         map.serialize_entry(field::MSG, &self.fields.msg)?;
         map.serialize_entry(field::SERVICE, self.service)?;
+        if let Some(span) = &self.span {
+            map.serialize_entry(field::TRACE_ID, &span.trace_id().to_string())?;
+            map.serialize_entry(field::SPAN_ID, &span.span_id().to_string())?;
+        }
         for (name, value) in &self.fields.other {
             if !reserved.contains(name) {
                 map.serialize_entry(name, value)?;
@@ -254,6 +277,52 @@ mod tests {
         });
         let levels: Vec<&Value> = lines.iter().map(|line| &line[field::LEVEL]).collect();
         assert_eq!(levels, [level::WARN, level::ERROR]);
+    }
+
+    #[test]
+    fn lines_written_in_a_span_carry_its_ids() {
+        use opentelemetry::trace::{
+            SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+        };
+        use opentelemetry::{Context, ContextGuard};
+
+        let span = SpanContext::new(
+            TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+            SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::default(),
+        );
+        let lines = capture(Level::INFO, || {
+            tracing::info!("outside");
+            let _guard: ContextGuard = Context::new().with_remote_span_context(span).attach();
+            tracing::info!(trace_id = "forged", "inside");
+        });
+        assert!(lines[0].get(field::TRACE_ID).is_none());
+        assert!(lines[0].get(field::SPAN_ID).is_none());
+        assert_eq!(
+            lines[1][field::TRACE_ID],
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+        assert_eq!(lines[1][field::SPAN_ID], "00f067aa0ba902b7");
+        assert_eq!(lines[1].len(), 6);
+    }
+
+    #[test]
+    fn opentelemetry_diagnostics_start_at_warn() {
+        let lines = capture(Level::DEBUG, || {
+            tracing::info!(target: "opentelemetry_sdk", "chatter");
+            tracing::warn!(target: "opentelemetry_sdk", "trouble");
+            tracing::debug!("ours");
+        });
+        let msgs: Vec<&Value> = lines.iter().map(|line| &line[field::MSG]).collect();
+        assert_eq!(msgs, ["trouble", "ours"]);
+
+        // A stricter LOG_LEVEL applies to them too.
+        let lines = capture(Level::ERROR, || {
+            tracing::warn!(target: "opentelemetry_sdk", "trouble");
+        });
+        assert!(lines.is_empty());
     }
 
     #[test]

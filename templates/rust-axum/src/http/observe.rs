@@ -1,0 +1,130 @@
+//! Traces and metrics of each request: one SERVER span with exactly the contract's attributes,
+//! and one sample of the request-duration histogram. Written with the OpenTelemetry API itself,
+//! not an instrumentation crate, so that the attributes are the contract's and nothing more.
+//!
+//! The span is current while the request is handled, so every line logged meanwhile, the access
+//! log included, carries its ids.
+
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::Version;
+use axum::middleware::Next;
+use axum::response::Response;
+use opentelemetry::KeyValue;
+use opentelemetry::context::FutureExt as _;
+use opentelemetry::propagation::TextMapPropagator as _;
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
+use opentelemetry_http::HeaderExtractor;
+
+use super::middleware::{UNOBSERVED_PATHS, handled_route, matched_route};
+use crate::contract::trace::{ERROR_ATTRIBUTE, SPAN_NAME, attribute};
+use crate::telemetry::RequestTelemetry;
+
+/// The service speaks plain HTTP; TLS, if any, ends in front of it.
+const SCHEME: &str = "http";
+
+/// Traces and measures the request, continuing the trace of an incoming `traceparent`.
+pub(super) async fn observe(
+    State(telemetry): State<RequestTelemetry>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if UNOBSERVED_PATHS.contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let matched = matched_route(&request);
+    let parent = telemetry
+        .propagator
+        .extract(&HeaderExtractor(request.headers()));
+    let attributes = [
+        KeyValue::new(attribute::HTTP_REQUEST_METHOD, method.clone()),
+        KeyValue::new(attribute::URL_PATH, request.uri().path().to_owned()),
+        KeyValue::new(attribute::URL_SCHEME, SCHEME),
+        KeyValue::new(
+            attribute::NETWORK_PROTOCOL_VERSION,
+            protocol_version(request.version()),
+        ),
+    ];
+    let span = telemetry
+        .tracer
+        .span_builder(span_name(&method, &matched))
+        .with_kind(SpanKind::Server)
+        .with_attributes(attributes)
+        .start_with_context(&telemetry.tracer, &parent);
+    let context = parent.with_span(span);
+
+    let response = next.run(request).with_context(context.clone()).await;
+
+    // The route and the status are known now; the name changes only for a 405.
+    let route = handled_route(matched.clone(), &response);
+    let span = context.span();
+    if route != matched {
+        span.update_name(span_name(&method, &route));
+    }
+    let status = response.status();
+    let metric_attributes = [
+        KeyValue::new(attribute::HTTP_REQUEST_METHOD, method),
+        KeyValue::new(attribute::HTTP_ROUTE, route),
+        // An integer, as the contract wants; OpenTelemetry integers are i64.
+        KeyValue::new(
+            attribute::HTTP_RESPONSE_STATUS_CODE,
+            i64::from(status.as_u16()),
+        ),
+    ];
+    // The method is on the span since its start.
+    span.set_attributes(metric_attributes[1..].iter().cloned());
+    if status.is_server_error() {
+        span.set_attribute(KeyValue::new(ERROR_ATTRIBUTE, status.as_str().to_owned()));
+        span.set_status(Status::error(""));
+    }
+    span.end();
+    telemetry
+        .duration
+        .record(started.elapsed().as_secs_f64(), &metric_attributes);
+    response
+}
+
+/// `GET /v1/hello/{name}`; just the method when no route matched.
+fn span_name(method: &str, route: &str) -> String {
+    if route.is_empty() {
+        method.to_owned()
+    } else {
+        SPAN_NAME
+            .replace("{method}", method)
+            .replace("{route}", route)
+    }
+}
+
+/// The `network.protocol.version` of a request: "1.1" for HTTP/1.1.
+fn protocol_version(version: Version) -> &'static str {
+    match version {
+        Version::HTTP_09 => "0.9",
+        Version::HTTP_10 => "1.0",
+        Version::HTTP_2 => "2",
+        Version::HTTP_3 => "3",
+        _ => "1.1",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::routes;
+
+    #[test]
+    fn span_names_follow_the_contract_template() {
+        let name = span_name("GET", routes::HELLO);
+        assert_eq!(name, format!("GET {}", routes::HELLO));
+        assert_eq!(span_name("DELETE", ""), "DELETE");
+    }
+
+    #[test]
+    fn protocol_versions_are_semconv_strings() {
+        assert_eq!(protocol_version(Version::HTTP_10), "1.0");
+        assert_eq!(protocol_version(Version::HTTP_11), "1.1");
+        assert_eq!(protocol_version(Version::HTTP_2), "2");
+    }
+}

@@ -1,0 +1,250 @@
+//! OpenTelemetry: a tracer provider that exports over OTLP, configured only by the standard
+//! `OTEL_*` variables (endpoint, headers, timeout, sampler, batching), and a meter provider that
+//! the metrics server reads in Prometheus format.
+
+use std::time::Duration;
+
+use opentelemetry::global;
+use opentelemetry::metrics::{Histogram, MeterProvider as _};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::{ExporterBuildError, RetryPolicy, WithHttpConfig as _};
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::metrics::SdkMeterProvider;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::resource::{EnvResourceDetector, TelemetryResourceDetector};
+use opentelemetry_sdk::trace::{
+    SdkTracer, SdkTracerProvider, SpanData, SpanExporter, TracerProviderBuilder,
+};
+use prometheus::Registry;
+use tokio::sync::oneshot;
+
+use crate::config::Config;
+use crate::contract::metrics::request_duration;
+
+/// The OpenTelemetry providers of the process; without them (`OTEL_SDK_DISABLED`) nothing is
+/// recorded and the metrics registry stays empty.
+#[derive(Debug)]
+pub struct Telemetry {
+    providers: Option<Providers>,
+    registry: Registry,
+}
+
+#[derive(Debug)]
+struct Providers {
+    tracer: SdkTracerProvider,
+    meter: SdkMeterProvider,
+    requests: RequestTelemetry,
+}
+
+/// What the HTTP middleware records each request with.
+#[derive(Clone, Debug)]
+pub struct RequestTelemetry {
+    pub tracer: SdkTracer,
+    /// Reads the parent span from W3C `traceparent` headers.
+    pub propagator: TraceContextPropagator,
+    /// The request-duration histogram, in seconds.
+    pub duration: Histogram<f64>,
+}
+
+impl Telemetry {
+    /// The providers for the service named `service`, as the configuration asks. They are also
+    /// installed as OpenTelemetry's globals, with the W3C propagator, so handler code can start
+    /// child spans with `opentelemetry::global::tracer` and pass the trace on to what it calls.
+    ///
+    /// Nothing connects to the collector here: a missing collector costs failed exports later
+    /// (logged once per batch), never a failed startup.
+    ///
+    /// # Errors
+    /// When the OTLP exporter rejects its `OTEL_EXPORTER_OTLP_*` configuration.
+    pub fn from_config(service: &'static str, config: &Config) -> Result<Self, ExporterBuildError> {
+        if config.otel_sdk_disabled {
+            return Ok(Self::disabled());
+        }
+        // Sampler and batching come from OTEL_TRACES_SAMPLER and OTEL_BSP_*, read by the SDK.
+        let mut tracer = SdkTracerProvider::builder();
+        if config.export_traces {
+            // No retries: a failed batch is reported and dropped, so a missing collector never
+            // holds up the flush at shutdown.
+            let exporter = opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_retry_policy(RetryPolicy::disabled())
+                .build()?;
+            tracer = tracer.with_batch_exporter(LoggedExporter(exporter));
+        }
+        let service_name = config
+            .otel_service_name
+            .clone()
+            .unwrap_or_else(|| service.to_owned());
+        let registry = Registry::new();
+        let providers = Providers::new(service, service_name, tracer, &registry);
+        global::set_tracer_provider(providers.tracer.clone());
+        global::set_meter_provider(providers.meter.clone());
+        global::set_text_map_propagator(TraceContextPropagator::new());
+        Ok(Self {
+            providers: Some(providers),
+            registry,
+        })
+    }
+
+    /// Providers whose spans go to `exporter` as soon as they end; for tests.
+    pub fn with_span_exporter(
+        service: &'static str,
+        exporter: impl SpanExporter + 'static,
+    ) -> Self {
+        let tracer = SdkTracerProvider::builder().with_simple_exporter(exporter);
+        let registry = Registry::new();
+        let providers = Providers::new(service, service.to_owned(), tracer, &registry);
+        Self {
+            providers: Some(providers),
+            registry,
+        }
+    }
+
+    /// No providers: nothing is traced or measured.
+    #[must_use]
+    pub fn disabled() -> Self {
+        Self {
+            providers: None,
+            registry: Registry::new(),
+        }
+    }
+
+    /// The instruments for HTTP requests; `None` when the SDK is disabled.
+    #[must_use]
+    pub fn requests(&self) -> Option<RequestTelemetry> {
+        self.providers
+            .as_ref()
+            .map(|providers| providers.requests.clone())
+    }
+
+    /// The metrics, for the metrics server.
+    #[must_use]
+    pub fn registry(&self) -> Registry {
+        self.registry.clone()
+    }
+
+    /// Exports the spans still pending and stops the providers, giving up after `budget`.
+    ///
+    /// # Errors
+    /// When spans could not be exported, or the budget ran out ([`OTelSdkError::Timeout`]).
+    pub async fn shutdown(self, budget: Duration) -> OTelSdkResult {
+        let Some(providers) = self.providers else {
+            return Ok(());
+        };
+        // The SDK blocks while it exports. A thread of our own, unlike spawn_blocking, cannot
+        // hold up the process's exit when the collector hangs.
+        let (done, result) = oneshot::channel();
+        std::thread::spawn(move || {
+            let traces = providers.tracer.shutdown_with_timeout(budget);
+            let metrics = providers.meter.shutdown_with_timeout(budget);
+            let _ = done.send(traces.and(metrics));
+        });
+        match tokio::time::timeout(budget, result).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(OTelSdkError::InternalFailure(
+                "the telemetry shutdown panicked".into(),
+            )),
+            Err(_) => Err(OTelSdkError::Timeout(budget)),
+        }
+    }
+}
+
+impl Providers {
+    /// `scope` names the instrumentation (the service's code), `service_name` is the resource's
+    /// `service.name`; the metrics are gathered into `registry`.
+    fn new(
+        scope: &'static str,
+        service_name: String,
+        tracer: TracerProviderBuilder,
+        registry: &Registry,
+    ) -> Self {
+        let resource = resource(service_name);
+        let tracer = tracer.with_resource(resource.clone()).build();
+        // Exactly the contract's series: no otel_scope_* labels, no target_info.
+        let prometheus = opentelemetry_prometheus::exporter()
+            .with_registry(registry.clone())
+            .without_target_info()
+            .scope_info_enabled(false)
+            .build();
+        let mut meter = SdkMeterProvider::builder().with_resource(resource);
+        match prometheus {
+            Ok(reader) => meter = meter.with_reader(reader),
+            // Only when the registry refuses the exporter, which a new registry does not.
+            Err(error) => tracing::warn!(error = %error, "metrics are not exported"),
+        }
+        let meter = meter.build();
+        let duration = meter
+            .meter(scope)
+            .f64_histogram(request_duration::NAME)
+            .with_unit(request_duration::UNIT)
+            .with_boundaries(request_duration::BUCKETS.to_vec())
+            .build();
+        let requests = RequestTelemetry {
+            tracer: tracer.tracer(scope),
+            propagator: TraceContextPropagator::new(),
+            duration,
+        };
+        Self {
+            tracer,
+            meter,
+            requests,
+        }
+    }
+}
+
+/// `service.name` is `service_name` (the contract: `OTEL_SERVICE_NAME` or the service's own name,
+/// whatever `OTEL_RESOURCE_ATTRIBUTES` says); that variable adds the other attributes, and
+/// `telemetry.sdk.*` describe the SDK.
+fn resource(service_name: String) -> Resource {
+    Resource::builder_empty()
+        .with_detectors(&[
+            Box::new(TelemetryResourceDetector),
+            Box::new(EnvResourceDetector::new()),
+        ])
+        .with_service_name(service_name)
+        .build()
+}
+
+/// An exporter that logs each failed export: one warning per batch, never per span.
+#[derive(Debug)]
+struct LoggedExporter<E>(E);
+
+impl<E: SpanExporter> SpanExporter for LoggedExporter<E> {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let result = self.0.export(batch).await;
+        if let Err(error) = &result {
+            tracing::warn!(error = %error, "span export failed");
+        }
+        result
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.0.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.0.set_resource(resource);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::{Key, Value};
+
+    use super::*;
+
+    #[test]
+    fn the_resource_names_the_service_and_the_sdk() {
+        let resource = resource("checkout".to_owned());
+        assert_eq!(
+            resource.get(&Key::new("service.name")),
+            Some(Value::from("checkout"))
+        );
+        assert!(resource.get(&Key::new("telemetry.sdk.name")).is_some());
+    }
+}
