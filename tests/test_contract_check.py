@@ -63,7 +63,92 @@ def test_go_and_rust_are_identical_from_outside(built: Callable[[str], Path]) ->
 
 Edit = tuple[str, str, str]  # file, old text, new text
 
-MUTATIONS: list[tuple[str, str, list[Edit], set[str]]] = []
+TRACING_ITEMS = {
+    "route.template",  # no span carries the route
+    "trace.propagation",
+    "trace.server_span",
+    "trace.untraced_paths",
+    "shutdown.flushes_spans",
+    "otel.traces_exporter_none",  # no trace ids in the logs
+    "metrics.exposed",  # the same middleware records the histogram
+}
+
+MUTATIONS: list[tuple[str, str, list[Edit], set[str]]] = [
+    (
+        "go",
+        "drop the tracing middleware",
+        [
+            (
+                "internal/httpserver/observe.go",
+                "ctx, endSpan := s.startSpan(r.Context(), r)",
+                "ctx, endSpan := r.Context(), func(outcome) {}",
+            )
+        ],
+        TRACING_ITEMS,
+    ),
+    (
+        "go",
+        "rename a log key",
+        [("internal/contract/contract.go", '"duration_ms"', '"duration"')],
+        {"logs.access"},
+    ),
+    (
+        "go",
+        "change a route template",
+        [
+            (
+                "internal/httpserver/pathtemplate.go",
+                'segments[i] = "{" + name + "}"',
+                'segments[i] = ":" + name',
+            )
+        ],
+        {"route.template"},
+    ),
+    (
+        "go",
+        "break shutdown",
+        [
+            ("internal/httpserver/server.go", '\t"net/http"\n', '\t"net/http"\n\t"os"\n'),
+            (
+                "internal/httpserver/server.go",
+                "\tcase <-ctx.Done():\n\t}",
+                "\tcase <-ctx.Done():\n\t\tos.Exit(0)\n\t}",
+            ),
+        ],
+        {"shutdown.graceful", "shutdown.flushes_spans"},
+    ),
+    (
+        "rust",
+        "drop the tracing middleware",
+        [
+            (
+                "src/http/mod.rs",
+                "Some(telemetry) => app.layer(axum::middleware::from_fn_with_state(\n"
+                "            telemetry,\n            observe::observe,\n        )),",
+                "Some(_) => app,",
+            )
+        ],
+        TRACING_ITEMS,
+    ),
+    (
+        "rust",
+        "rename a log key",
+        [("src/contract.rs", '"duration_ms"', '"duration"')],
+        {"logs.access"},
+    ),
+    (
+        "rust",
+        "change a route template",
+        [("src/contract.rs", '"/v1/hello/{name}"', '"/v1/hello/{who}"')],
+        {"route.template"},
+    ),
+    (
+        "rust",
+        "break shutdown",
+        [("src/server.rs", "() = shutdown => {}", "() = shutdown => std::process::exit(0),")],
+        {"shutdown.graceful", "shutdown.flushes_spans"},
+    ),
+]
 
 
 @pytest.mark.parametrize(
