@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
 
+use crate::contract::logging::{event, message};
 use crate::http::Readiness;
 
 /// Why serving ended in failure.
@@ -73,7 +74,7 @@ pub async fn serve(
     }
     let signalled = Instant::now();
     readiness.start_draining();
-    tracing::info!("shutting down");
+    tracing::info!("{}", message::SHUTTING_DOWN);
     let _ = stop.send(());
 
     let drained = tokio::time::timeout(deadline, async {
@@ -84,7 +85,7 @@ pub async fn serve(
     });
     match drained.await {
         Ok(Ok(())) => {
-            tracing::info!("server stopped");
+            tracing::info!("{}", message::STOPPED);
             Ok(deadline.saturating_sub(signalled.elapsed()))
         }
         Ok(Err(error)) => Err(failed(ServeError::Io(error))),
@@ -99,7 +100,7 @@ fn outcome(ended: Result<io::Result<()>, JoinError>) -> io::Result<()> {
 }
 
 fn failed(error: ServeError) -> ServeError {
-    tracing::error!(error = %error, "server failed");
+    tracing::error!({ event::ERROR } = %error, "{}", message::FAILED);
     error
 }
 

@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Level;
 
-use crate::contract::logging::access;
+use crate::contract::logging::{access, event, message};
 use crate::contract::{problem as errors, routes};
 use crate::problem::Problem;
 use crate::telemetry::panic_message;
@@ -97,6 +97,10 @@ pub(super) async fn timeout(
     reason = "tower-http hands over the payload by value"
 )]
 pub(super) fn recover(payload: Box<dyn Any + Send + 'static>) -> Response {
-    tracing::error!(error = panic_message(payload.as_ref()), "panic recovered");
+    tracing::error!(
+        { event::ERROR } = panic_message(payload.as_ref()),
+        "{}",
+        message::PANIC_RECOVERED
+    );
     Problem::from(errors::INTERNAL).into_response()
 }

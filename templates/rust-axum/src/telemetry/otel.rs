@@ -20,6 +20,7 @@ use prometheus::Registry;
 use tokio::sync::oneshot;
 
 use crate::config::Config;
+use crate::contract::logging::{event, message};
 use crate::contract::metrics::request_duration;
 
 /// The OpenTelemetry providers of the process; without them (`OTEL_SDK_DISABLED`) nothing is
@@ -214,7 +215,7 @@ impl<E: SpanExporter> SpanExporter for LoggedExporter<E> {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         let result = self.0.export(batch).await;
         if let Err(error) = &result {
-            tracing::warn!(error = %error, "span export failed");
+            tracing::warn!({ event::ERROR } = %error, "{}", message::SPAN_EXPORT_FAILED);
         }
         result
     }
