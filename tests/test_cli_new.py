@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ import yaml
 
 from generator.errors import TemplateError
 from generator.golden import TemplateSource
+from generator.project import render
 from generator.service import NewOptions, new_service
 from tests.conftest import LANGUAGES, TEMPLATES, Invoke, snapshot
 
@@ -193,3 +197,79 @@ def test_version_and_help(invoke: Invoke) -> None:
         result = invoke(*command)
         assert result.exit_code == 0
         assert "Examples:" in result.stdout
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_service_records_the_language_decision(
+    invoke: Invoke, tmp_path: Path, language: str
+) -> None:
+    traits = ["--trait", "latency=ultra", "--trait", "workload=cpu", "--trait", "teams=many"]
+    result = invoke("new", "pricing", "--lang", language, "--defaults", "--no-git", *traits)
+    assert result.exit_code == 0, result.stderr
+    service = tmp_path / "pricing"
+    adr = (service / "docs" / "adr" / "0001-language-choice.md").read_text()
+    recorded = answers(service)
+    recommended = recorded["recommendation"]
+    assert isinstance(recommended, dict)
+    assert recorded["traits"] == {**recommended["traits"]}
+    assert "latency" in adr
+    assert ("overriding the recommendation" in adr) == (recommended["language"] != language)
+    assert recorded["language_override"] is (recommended["language"] != language)
+
+    # The answers file alone reproduces the record, byte for byte.
+    again = tmp_path / "again"
+    data = {k: v for k, v in recorded.items() if not k.startswith("_")}
+    render(TEMPLATES, again, data)
+    assert (again / "docs" / "adr" / "0001-language-choice.md").read_text() == adr
+
+
+def test_the_wheel_carries_the_templates(tmp_path: Path) -> None:
+    """A non-editable install works: the templates ship inside the wheel."""
+    root = Path(__file__).resolve().parent.parent
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    unpacked = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        assert "generator/_templates/copier.yml" in archive.namelist()
+        assert "generator/_templates/shared/contract.yml" in archive.namelist()
+        archive.extractall(unpacked)
+    work = tmp_path / "work"
+    work.mkdir()
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "new",
+            "payments",
+            "--lang",
+            "rust",
+            "--defaults",
+            "--no-git",
+        ],
+        cwd=work,
+        env={**os.environ, "PYTHONPATH": str(unpacked)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    answers_file = (work / "payments" / ".copier-answers.yml").read_text()
+    assert "_templates" in answers_file  # rendered from the wheel's copy, not this checkout

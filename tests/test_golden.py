@@ -264,3 +264,17 @@ def test_full_rollout_keeps_service_edits_and_still_builds(
     git(service, "add", "-A")
     git(service, "commit", "-qm", "update to v1.1.0")
     assert invoke("check", str(service)).exit_code == 0
+
+
+def test_new_takes_an_older_version_with_ref(invoke: Invoke, golden: Path) -> None:
+    release(golden, "v1.1.0", {"go-gin/Makefile.jinja": ("\nbuild:", "\n# v1.1.0\nbuild:")})
+    newest = new_service(invoke, golden, "go", name="latest")
+    assert "# v1.1.0" in (newest / "Makefile").read_text()
+    result = invoke(
+        "new", "pinned", "--template", str(golden), "--ref", "v1.0.0", "--lang", "go", "--defaults"
+    )
+    assert result.exit_code == 0, result.stderr
+    pinned = golden.parent / "pinned"
+    assert yaml.safe_load((pinned / ".copier-answers.yml").read_text())["_commit"] == "v1.0.0"
+    assert "# v1.1.0" not in (pinned / "Makefile").read_text()
+    assert invoke("check", str(pinned)).exit_code == 8  # behind v1.1.0
