@@ -33,6 +33,8 @@ Progress = Callable[[str], None]
 STEPS = ("render", "static", "build", "test", "lint", "contract")
 _RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|#\}")
 _TAIL_LINES = 25
+# Colour codes and the control characters XML 1.0 cannot carry, stripped from step output.
+_UNPRINTABLE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ def _run(command: list[str], cwd: Path, env: Mapping[str, str]) -> str:
     result = subprocess.run(
         command, cwd=cwd, env=dict(env), capture_output=True, text=True, check=False
     )
-    output = (result.stdout + result.stderr).strip()
+    output = _UNPRINTABLE.sub("", result.stdout + result.stderr).strip()
     tail = "\n".join(output.splitlines()[-_TAIL_LINES:])
     if result.returncode != 0:
         raise StepFailed(f"`{' '.join(command)}` exited {result.returncode}:\n{tail}")
@@ -256,7 +258,7 @@ def junit_xml(results: list[VariantResult]) -> str:
             if not step.passed:
                 failures += 1
                 failure = ET.SubElement(case, "failure", message=f"{step_name} failed")
-                failure.text = step.output
+                failure.text = _UNPRINTABLE.sub("", step.output)
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))
     suite.set("skipped", str(skipped))

@@ -123,8 +123,9 @@ def test_hadolint_error_fails_the_rust_variants(invoke: Invoke, tmp_path: Path) 
             "renamed log key",
             lambda g: replace(
                 g / "go-gin/internal/contract/contract.go.jinja",
-                "{{ contract.logging.access.fields.duration | tojson }}",
-                '"duration"',
+                "{{ (mapping[key] if mapping else key) | tojson }}",
+                "{{ (mapping[key] if mapping else key) | replace('duration_ms', 'duration') "
+                "| tojson }}",
             ),
             "contract",
             "logs.access",

@@ -87,7 +87,7 @@ def sample_results() -> list[VariantResult]:
     bad = VariantResult(Variant({"language": "rust", "service_name": "a"}))
     bad.steps = [
         StepResult("render", True, 0.5),
-        StepResult("static", False, 0.2, "hadolint DL3007"),
+        StepResult("static", False, 0.2, "\x1b[31mhadolint DL3007\x1b[0m\x07"),
     ]
     return [ok, bad]
 
