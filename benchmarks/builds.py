@@ -20,11 +20,11 @@ from benchmarks.common import (
     BENCH_DIR,
     SERVICE_NAME,
     SHARED_CARGO_TARGET,
-    VENV_BIN,
     BenchError,
     CommandLog,
     log,
     run,
+    scaffold_new_argv,
 )
 
 GENERATE_TIMEOUT = 300
@@ -48,17 +48,7 @@ class BuildResult:
 
 
 def generate(language: str, target: Path, commands: CommandLog) -> Path:
-    argv = [
-        str(VENV_BIN / "scaffold"),
-        "new",
-        SERVICE_NAME,
-        "--lang",
-        language,
-        "--defaults",
-        "--no-git",
-        "--dir",
-        str(target),
-    ]
+    argv = scaffold_new_argv(language, target)
     run(argv, timeout=GENERATE_TIMEOUT, commands=commands)
     return target
 

@@ -167,3 +167,18 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     lines.extend("| " + " | ".join(row) + " |" for row in rows)
     return "\n".join(lines)
+
+
+def scaffold_new_argv(language: str, dest: Path) -> list[str]:
+    """The `scaffold new` command line both the generation and the build benchmarks use."""
+    return [
+        str(VENV_BIN / "scaffold"),
+        "new",
+        SERVICE_NAME,
+        "--lang",
+        language,
+        "--defaults",
+        "--no-git",
+        "--dir",
+        str(dest),
+    ]

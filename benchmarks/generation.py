@@ -13,7 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.common import SERVICE_NAME, TEMPLATES, VENV_BIN, CommandLog, log, median, run
+from benchmarks.common import (
+    SERVICE_NAME,
+    TEMPLATES,
+    VENV_BIN,
+    CommandLog,
+    log,
+    median,
+    run,
+    scaffold_new_argv,
+)
 
 TIMEOUT = 300
 # The targets of issue 7.
@@ -40,20 +49,6 @@ class GenerationResult:
 
     def ratio(self, language: str) -> float:
         return self.scaffold_new[language].median / self.copier_copy[language].median
-
-
-def _scaffold_new(language: str, dest: Path) -> list[str]:
-    return [
-        str(VENV_BIN / "scaffold"),
-        "new",
-        SERVICE_NAME,
-        "--lang",
-        language,
-        "--defaults",
-        "--no-git",
-        "--dir",
-        str(dest),
-    ]
 
 
 def _copier_copy(language: str, dest: Path) -> list[str]:
@@ -89,7 +84,7 @@ def measure(
         finally:
             shutil.rmtree(dest, ignore_errors=True)
 
-    pair = ((_scaffold_new, result.scaffold_new), (_copier_copy, result.copier_copy))
+    pair = ((scaffold_new_argv, result.scaffold_new), (_copier_copy, result.copier_copy))
     for language in languages:
         for make_argv, _ in pair:
             once(make_argv, language)  # warm-up, not timed
