@@ -182,9 +182,15 @@ def _run(command: list[str], cwd: Path, env: Mapping[str, str]) -> str:
     return tail
 
 
-def _static(service: Path) -> str:
-    """No template residue; hadolint and actionlint clean; lockfile matches the manifest."""
-    residue = []
+def is_template_residue(path: Path, line: str) -> bool:
+    """Whether a rendered line still holds Jinja syntax ({{ in a Rust format string is Rust's)."""
+    rust_format = path.suffix == ".rs" and "{{" in line and "format" in line
+    return bool(_RESIDUE.search(line)) and not rust_format
+
+
+def matching_lines(service: Path, matches: Callable[[Path, str], bool]) -> list[str]:
+    """Every `file:line: text` of the service's text files (not .git) for which matches holds."""
+    found = []
     for path in sorted(service.rglob("*")):
         if not path.is_file() or ".git" in path.parts:
             continue
@@ -193,8 +199,14 @@ def _static(service: Path) -> str:
         except UnicodeDecodeError:
             continue
         for number, line in enumerate(text.splitlines(), 1):
-            if _RESIDUE.search(line) and not (path.suffix == ".rs" and "format" in line):
-                residue.append(f"{path.relative_to(service)}:{number}: {line.strip()}")
+            if matches(path, line):
+                found.append(f"{path.relative_to(service)}:{number}: {line.strip()}")
+    return found
+
+
+def _static(service: Path) -> str:
+    """No template residue; hadolint and actionlint clean; lockfile matches the manifest."""
+    residue = matching_lines(service, is_template_residue)
     if residue:
         raise StepFailed("unrendered template syntax:\n" + "\n".join(residue[:10]))
     env = dict(os.environ)

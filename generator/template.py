@@ -25,8 +25,6 @@ MANAGED_BY_SCAFFOLD = frozenset(
     {"traits", "recommendation", "language_override", "template_version"}
 )
 
-_LANGUAGE_DIRS = {"go": "go-gin", "rust": "rust-axum"}
-
 
 def bundled_template_dir() -> Path:
     """Return the templates shipped with this package (wheel) or this source checkout."""
@@ -40,11 +38,6 @@ def bundled_template_dir() -> Path:
         "the bundled templates are missing from this installation",
         hint="reinstall scaffold",
     )
-
-
-def template_subdir(language: str) -> str:
-    """Return the template subdirectory rendered for a language (go-gin or rust-axum)."""
-    return _LANGUAGE_DIRS[language]
 
 
 @dataclass(frozen=True)

@@ -9,22 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from generator.smoke import is_template_residue, matching_lines
 from tests.conftest import LANGUAGES, require_tools, tool_env
 
-TEMPLATE_SYNTAX = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|#\}")
 PLACEHOLDERS = re.compile(r"\b(TODO|FIXME|XXX|CHANGEME)\b|(?i:lorem ipsum|your[-_ ]service)")
-
-
-def text_files(service: Path) -> list[Path]:
-    files = []
-    for path in sorted(service.rglob("*")):
-        if path.is_file() and ".git" not in path.parts and "target" not in path.parts:
-            try:
-                path.read_text(encoding="utf-8")
-            except UnicodeDecodeError:
-                continue
-            files.append(path)
-    return files
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -32,12 +20,10 @@ def test_no_template_residue_or_placeholders(
     generated: Callable[[str], Path], language: str
 ) -> None:
     service = generated(language)
-    offenders = []
-    for path in text_files(service):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            rust_format = path.suffix == ".rs" and "{{" in line and "format" in line
-            if (TEMPLATE_SYNTAX.search(line) and not rust_format) or PLACEHOLDERS.search(line):
-                offenders.append(f"{path.relative_to(service)}:{number}: {line.strip()}")
+    offenders = matching_lines(
+        service,
+        lambda path, line: is_template_residue(path, line) or bool(PLACEHOLDERS.search(line)),
+    )
     assert offenders == []
     assert not list(service.rglob("*.jinja"))
 
