@@ -172,7 +172,7 @@ class ContractChecker:
             # Spans leave in batches every 100 ms; wait for them before shutting down, so the
             # trace items do not depend on the shutdown items.
             _wait_for(lambda: len(receiver.spans) >= 4, timeout=5)
-            seen.in_flight_reply, seen.alive_after_signal, elapsed = _in_flight_shutdown(
+            seen.in_flight_reply, seen.alive_after_signal, elapsed = in_flight_shutdown(
                 svc, self.late_path
             )
             try:
@@ -570,7 +570,7 @@ def _samples(text: str) -> list[tuple[str, dict[str, str], str]]:
     return out
 
 
-def _in_flight_shutdown(svc: RunningService, path: str) -> tuple[bytes, bool, Callable[[], float]]:
+def in_flight_shutdown(svc: RunningService, path: str) -> tuple[bytes, bool, Callable[[], float]]:
     """Start a request, send SIGTERM mid-request, finish it; report reply and liveness."""
     conn = socket.create_connection(("127.0.0.1", svc.port), timeout=10)
     conn.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n".encode())

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from generator.contract_check import in_flight_shutdown
 from generator.runtime import RunningService
 from tests.conftest import LANGUAGES, make, tool_env
 
@@ -176,18 +176,8 @@ def test_sigterm_lets_an_in_flight_request_finish(
         svc.wait_ready()
         # An in-flight request: the request line and headers are being received when the
         # signal arrives; the server must finish it before exiting.
-        conn = socket.create_connection(("127.0.0.1", svc.port), timeout=10)
-        conn.sendall(b"GET /v1/hello/late HTTP/1.1\r\nHost: localhost\r\n")
-        time.sleep(0.3)
-        svc.signal(signal.SIGTERM)
-        time.sleep(0.5)
-        assert svc.process is not None
-        assert svc.process.poll() is None, "exited with a request in flight"
-        conn.sendall(b"Connection: close\r\n\r\n")
-        reply = b""
-        while chunk := conn.recv(65536):
-            reply += chunk
-        conn.close()
+        reply, alive_after_signal, _ = in_flight_shutdown(svc, "/v1/hello/late")
+        assert alive_after_signal, "exited with a request in flight"
         assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
         assert b'"hello, late"' in reply
         assert svc.wait(timeout=15) == 0
