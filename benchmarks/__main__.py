@@ -160,6 +160,7 @@ def variants_for(
     for language in settings.languages:
         out += [
             Variant(language, Kind.SKELETON_OTLP, built[language]),
+            Variant(language, Kind.SKELETON_SAMPLED, built[language]),
             Variant(language, Kind.SKELETON_OFF, built[language]),
             Variant(language, Kind.BARE, bare[language]),
         ]

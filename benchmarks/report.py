@@ -14,7 +14,7 @@ from benchmarks.common import (
     markdown_table,
 )
 from benchmarks.generation import HELP_TARGET_SECONDS, NEW_OVER_COPIER_TARGET, GenerationResult
-from benchmarks.servers import Kind
+from benchmarks.servers import SAMPLED_RATIO, Kind
 from benchmarks.serving import ServerStats, ServingSettings
 
 # The targets of issue 7, for a skeleton with tracing exporting.
@@ -46,6 +46,7 @@ METRICS: Sequence[Metric] = (
     ("throughput", lambda s: s.requests_per_second, True),
     ("p50", lambda s: s.p50, False),
     ("p99", lambda s: s.p99, False),
+    ("CPU/req", lambda s: s.cpu_us_per_request, False),
     ("RSS idle", lambda s: s.rss_idle, False),
     ("RSS load", lambda s: s.rss_load, False),
     ("start-up", lambda s: s.startup_median, False),
@@ -64,6 +65,7 @@ def _servers_table(stats: Sequence[ServerStats]) -> str:
                 f"{fmt_int(low)}-{fmt_int(high)}",
                 fmt_ms(s.p50),
                 fmt_ms(s.p99),
+                f"{s.cpu_us_per_request:.1f}",
                 fmt_mib(s.rss_idle),
                 fmt_mib(s.rss_load),
                 fmt_ms(s.startup_median),
@@ -77,6 +79,7 @@ def _servers_table(stats: Sequence[ServerStats]) -> str:
         "req/s range",
         "p50 ms",
         "p99 ms",
+        "CPU µs/req",
         "RSS idle MiB",
         "RSS load MiB",
         "start-up ms",
@@ -98,18 +101,18 @@ def _skeleton_over_bare(stats: Sequence[ServerStats]) -> tuple[str, list[str]]:
         bare = _by(stats, language, Kind.BARE)
         if bare is None:
             continue
-        for kind in (Kind.SKELETON_OTLP, Kind.SKELETON_OFF):
+        for kind in (Kind.SKELETON_OTLP, Kind.SKELETON_SAMPLED, Kind.SKELETON_OFF):
             skeleton = _by(stats, language, kind)
             if skeleton is None:
                 continue
             ratios = [value(skeleton) / value(bare) for _, value, _ in METRICS]
             rows.append([language, kind.value, *(fmt_ratio(r) for r in ratios)])
-            if kind is Kind.SKELETON_OTLP:
+            if kind.exports:
                 throughput, p99 = ratios[0], ratios[2]
                 throughput_met = _yes(throughput >= THROUGHPUT_TARGET)
                 p99_met = _yes(p99 <= P99_TARGET)
                 verdicts.append(
-                    f"{language}: throughput {fmt_ratio(throughput)} of bare "
+                    f"{language}, {kind.value}: throughput {fmt_ratio(throughput)} of bare "
                     f"(target ≥ {THROUGHPUT_TARGET:.2f}x: {throughput_met}), "
                     f"p99 {fmt_ratio(p99)} of bare (target ≤ {P99_TARGET:.2f}x: {p99_met})"
                 )
@@ -119,7 +122,7 @@ def _skeleton_over_bare(stats: Sequence[ServerStats]) -> tuple[str, list[str]]:
 
 def _rust_over_go(stats: Sequence[ServerStats]) -> str:
     rows = []
-    for kind in (Kind.BARE, Kind.SKELETON_OTLP, Kind.SKELETON_OFF):
+    for kind in (Kind.BARE, Kind.SKELETON_OTLP, Kind.SKELETON_SAMPLED, Kind.SKELETON_OFF):
         go, rust = _by(stats, "go", kind), _by(stats, "rust", kind)
         if go is None or rust is None:
             continue
@@ -136,15 +139,20 @@ def _spans(stats: Sequence[ServerStats]) -> list[str]:
         if s.spans_received == 0:
             lines.append(
                 f"{s.variant.label}: the receiver got no spans for {fmt_int(s.requests_sent)} "
-                "requests, so this skeleton does not export traces (yet): its two rows measure "
+                "requests, so this skeleton does not export traces (yet): its rows measure "
                 "the same thing."
             )
         else:
             share = s.spans_received / max(s.requests_sent, 1)
+            sampled = (
+                f"{float(SAMPLED_RATIO):.0%} sampled"
+                if s.variant.kind is Kind.SKELETON_SAMPLED
+                else "every request sampled"
+            )
             lines.append(
                 f"{s.variant.label}: {fmt_int(s.spans_received)} spans received for "
-                f"{fmt_int(s.requests_sent)} requests ({share:.0%}; a batch span processor "
-                "drops spans when its queue is full, by design)."
+                f"{fmt_int(s.requests_sent)} requests ({share:.0%}; {sampled}, and a batch "
+                "span processor drops spans when its queue is full, by design)."
             )
     return lines
 
@@ -161,7 +169,9 @@ def serving_section(report: Report) -> list[str]:
         f"`GET /v1/hello/world`; server pinned to CPU {settings.server_cpu}, wrk to CPU "
         f"{load.cpu}. {settings.rounds} rounds of {settings.seconds} s per server after a "
         f"{settings.warmup_seconds} s warm-up, servers taken forwards then backwards in turn; "
-        "medians over rounds. RSS load is the peak VmRSS sampled every 100 ms during a round "
+        "medians over rounds. CPU µs/req is the server's user + system CPU time during a round "
+        "divided by the round's requests: what a request costs, whatever the load generator "
+        "could drive. RSS load is the peak VmRSS sampled every 100 ms during a round "
         f"(median over rounds); start-up is spawn to first 200 (median of "
         f"{settings.startup_runs}), from /readyz for skeletons and the hello route for bare "
         "services. Servers log to /dev/null.",

@@ -11,7 +11,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
@@ -25,12 +25,24 @@ POLL_INTERVAL_SECONDS = 0.002
 FRAMEWORK = {"go": "gin", "rust": "axum"}
 
 
+# The sampled skeleton keeps one trace in ten: the standard OTEL_TRACES_SAMPLER knob, which both
+# SDKs read, and what a busy production service would typically set.
+SAMPLED_RATIO = "0.1"
+
+
 class Kind(Enum):
-    """What runs: the generated skeleton with tracing exporting or disabled, or the baseline."""
+    """What runs: the generated skeleton with tracing exporting (every request, or one in ten)
+    or disabled, or the baseline."""
 
     SKELETON_OTLP = "skeleton, tracing → OTLP"
+    SKELETON_SAMPLED = "skeleton, tracing 10% sampled → OTLP"
     SKELETON_OFF = "skeleton, OTEL_SDK_DISABLED"
     BARE = "bare"
+
+    @property
+    def exports(self) -> bool:
+        """Whether this kind exports spans, and so needs a receiver."""
+        return self in (Kind.SKELETON_OTLP, Kind.SKELETON_SAMPLED)
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,9 @@ class Variant:
             raise BenchError(f"{self.label} needs an OTLP receiver")
         env["OTEL_TRACES_EXPORTER"] = "otlp"
         env["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp_endpoint
+        if self.kind is Kind.SKELETON_SAMPLED:
+            env["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio"
+            env["OTEL_TRACES_SAMPLER_ARG"] = SAMPLED_RATIO
         return env
 
 
@@ -172,6 +187,18 @@ class Server:
                 f"{self.variant.label} answered {response.status} {body!r} on {HELLO_PATH}"
             )
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server has used so far, user + system (utime + stime, /proc/PID/stat)."""
+        if self._process is None:
+            raise BenchError(f"{self.variant.label} is not running")
+        try:
+            stat = Path(f"/proc/{self._process.pid}/stat").read_text(encoding="utf-8")
+        except OSError:
+            raise BenchError(f"{self.variant.label} is gone (pid {self._process.pid})") from None
+        # Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_bytes(self) -> int:
         """Resident set size now (VmRSS of /proc/PID/status)."""
         if self._process is None:
@@ -202,26 +229,35 @@ class Server:
 class CountingReceiver(OtlpReceiver):
     """The local OTLP receiver, counting spans instead of keeping them.
 
-    Under load a skeleton exports tens of thousands of spans a second; keeping each one (as the
-    contract checks do) would grow the harness by hundreds of MB and cost CPU beside the load
-    generator. Parsing each export and counting is cheap, and proves the spans arrived.
+    Under load a skeleton exports tens of thousands of spans a second. The receiver shares the
+    load generator's CPU, so whatever it spends there is taken from wrk and would lower the
+    skeleton's measured throughput: it only keeps the request bodies while a round runs, and
+    decodes and counts them when `span_count` is read, between rounds.
     """
 
-    span_count: int = 0
+    _pending: list[bytes] = field(default_factory=list)
+    _counted: int = 0
 
     def accept(self, path: str, body: bytes) -> None:
-        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
-
-        if not path.endswith("/v1/traces"):
-            with self._lock:
-                self.requests += 1
-            return
-        request = trace_service_pb2.ExportTraceServiceRequest()
-        request.ParseFromString(body)
-        count = sum(len(scope.spans) for rs in request.resource_spans for scope in rs.scope_spans)
         with self._lock:
             self.requests += 1
-            self.span_count += count
+            if path.endswith("/v1/traces"):
+                self._pending.append(body)
+
+    @property
+    def span_count(self) -> int:
+        """Spans received so far (decodes the exports that arrived since the last call)."""
+        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for body in pending:
+            request = trace_service_pb2.ExportTraceServiceRequest()
+            request.ParseFromString(body)
+            self._counted += sum(
+                len(scope.spans) for rs in request.resource_spans for scope in rs.scope_spans
+            )
+        return self._counted
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from benchmarks.common import BenchError, CommandLog, log, median
-from benchmarks.servers import CountingReceiver, Kind, Server, Variant, receiver_on_cpu
+from benchmarks.servers import CountingReceiver, Server, Variant, receiver_on_cpu
 from benchmarks.wrk import Load, WrkResult
 
 T = TypeVar("T")
@@ -44,6 +44,7 @@ class ServerStats:
     rss_idle: int = 0
     rounds: list[WrkResult] = field(default_factory=list)
     rss_peaks: list[int] = field(default_factory=list)
+    cpu_per_request: list[float] = field(default_factory=list)  # seconds, one per round
     requests_sent: int = 0
     spans_received: int | None = None
 
@@ -63,6 +64,11 @@ class ServerStats:
     @property
     def p99(self) -> float:
         return median([r.p99 for r in self.rounds])
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        """Server CPU time (user + system) per request, in microseconds: median over rounds."""
+        return median(self.cpu_per_request) * 1e6
 
     @property
     def rss_load(self) -> int:
@@ -86,14 +92,14 @@ def measure(
     variants: Sequence[Variant], settings: ServingSettings, commands: CommandLog
 ) -> list[ServerStats]:
     stats = [ServerStats(v, binary_bytes=v.binary.stat().st_size) for v in variants]
-    languages = sorted({v.language for v in variants if v.kind is Kind.SKELETON_OTLP})
     with ExitStack() as stack:
-        # One receiver per language, so each skeleton's spans are counted on their own.
+        # One receiver per exporting server, so that each one's spans are counted on their own.
         receivers: dict[str, CountingReceiver] = {
-            language: stack.enter_context(receiver_on_cpu(settings.load.cpu))
-            for language in languages
+            v.label: stack.enter_context(receiver_on_cpu(settings.load.cpu))
+            for v in variants
+            if v.kind.exports
         }
-        endpoints = {language: r.endpoint for language, r in receivers.items()}
+        endpoints = {label: r.endpoint for label, r in receivers.items()}
         _measure_startup(stats, settings, endpoints, commands)
         _measure_load(stats, settings, receivers, endpoints, commands)
     return stats
@@ -108,9 +114,7 @@ def _measure_startup(
     for run in range(settings.startup_runs):
         log(f"start-up run {run + 1}/{settings.startup_runs}")
         for entry in _alternating(stats, run):
-            server = Server(
-                entry.variant, settings.server_cpu, endpoints.get(entry.variant.language)
-            )
+            server = Server(entry.variant, settings.server_cpu, endpoints.get(entry.variant.label))
             try:
                 entry.startup.append(server.start(commands))
             finally:
@@ -127,9 +131,7 @@ def _measure_load(
     servers: dict[int, Server] = {}
     try:
         for index, entry in enumerate(stats):
-            server = Server(
-                entry.variant, settings.server_cpu, endpoints.get(entry.variant.language)
-            )
+            server = Server(entry.variant, settings.server_cpu, endpoints.get(entry.variant.label))
             servers[index] = server
             server.start()
             server.check_hello()
@@ -137,7 +139,7 @@ def _measure_load(
         time.sleep(IDLE_SETTLE_SECONDS)
         for index, entry in enumerate(stats):
             entry.rss_idle = servers[index].rss_bytes()
-        spans_before = {language: r.span_count for language, r in receivers.items()}
+        spans_before = {label: r.span_count for label, r in receivers.items()}
 
         for index, entry in enumerate(stats):
             log(f"warm-up {settings.warmup_seconds} s: {entry.variant.label}")
@@ -156,6 +158,7 @@ def _measure_load(
                     f"{entry.variant.label}"
                 )
                 peak = [server.rss_bytes()]
+                cpu_before = server.cpu_seconds()
 
                 def sample(server: Server = server, peak: list[int] = peak) -> None:
                     peak[0] = max(peak[0], server.rss_bytes())
@@ -163,7 +166,9 @@ def _measure_load(
                 result = settings.load.run(
                     server.url, settings.seconds, every_tick=sample, commands=commands
                 )
+                cpu_used = server.cpu_seconds() - cpu_before
                 entry.rounds.append(result)
+                entry.cpu_per_request.append(cpu_used / max(result.requests, 1))
                 entry.rss_peaks.append(peak[0])
                 entry.requests_sent += result.requests
                 if result.non_2xx > result.requests // 100:
@@ -177,6 +182,6 @@ def _measure_load(
             server.stop()  # skeletons flush their spans on SIGTERM
     time.sleep(FLUSH_WAIT_SECONDS)
     for entry in stats:
-        receiver = receivers.get(entry.variant.language)
-        if entry.variant.kind is Kind.SKELETON_OTLP and receiver is not None:
-            entry.spans_received = receiver.span_count - spans_before[entry.variant.language]
+        receiver = receivers.get(entry.variant.label)
+        if receiver is not None:
+            entry.spans_received = receiver.span_count - spans_before[entry.variant.label]
