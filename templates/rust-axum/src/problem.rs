@@ -97,11 +97,13 @@ impl IntoResponse for Problem {
 /// Middleware that writes problem documents: for responses marked with a [`Problem`], and for
 /// plain-text error responses.
 pub async fn render(request: Request, next: Next) -> Response {
-    let instance = request.uri().path().to_owned();
+    // The path stays with the request's bytes: a URI clone copies no text.
+    let uri = request.uri().clone();
+    let instance = uri.path();
     let mut response = next.run(request).await;
     if let Some(problem) = response.extensions_mut().remove::<Problem>() {
         let (parts, _) = response.into_parts();
-        return problem.into_response_with(parts, &instance);
+        return problem.into_response_with(parts, instance);
     }
     if !is_plain_text_error(&response) {
         return response;
@@ -111,7 +113,7 @@ pub async fn render(request: Request, next: Next) -> Response {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(_) => String::new(),
     };
-    Problem::from_text(parts.status, text).into_response_with(parts, &instance)
+    Problem::from_text(parts.status, text).into_response_with(parts, instance)
 }
 
 fn is_plain_text_error(response: &Response) -> bool {

@@ -21,37 +21,35 @@ pub(super) const UNOBSERVED_PATHS: [&str; 3] =
 #[derive(Clone, Copy, Debug)]
 pub(super) struct NoRouteForMethod;
 
-/// The route template the request's path matched, in `{param}` form; empty when none did.
+/// The route template the request's path matched, in `{param}` form; `None` when none did.
 /// [`handled_route`] settles it once the answer is known.
-pub(super) fn matched_route(request: &Request) -> String {
-    request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|matched| matched.as_str().to_owned())
-        .unwrap_or_default()
+pub(super) fn matched_route(request: &Request) -> Option<MatchedPath> {
+    // Shared with the request, not copied.
+    request.extensions().get::<MatchedPath>().cloned()
 }
 
 /// The route that handled the request: `matched`, or empty when no route took the request's
 /// method (405), as for an unknown path. Go services report the same.
-pub(super) fn handled_route(matched: String, response: &Response) -> String {
-    if response.extensions().get::<NoRouteForMethod>().is_some() {
-        String::new()
-    } else {
-        matched
+pub(super) fn handled_route<'a>(matched: Option<&'a MatchedPath>, response: &Response) -> &'a str {
+    match matched {
+        Some(route) if response.extensions().get::<NoRouteForMethod>().is_none() => route.as_str(),
+        _ => "",
     }
 }
 
 /// Writes one access-log line per request: INFO, or ERROR for a 5xx answer.
 pub(super) async fn access_log(request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
-    if UNOBSERVED_PATHS.contains(&path.as_str()) {
+    // The path stays with the request's bytes: a URI clone copies no text.
+    let uri = request.uri().clone();
+    let path = uri.path();
+    if UNOBSERVED_PATHS.contains(&path) {
         return next.run(request).await;
     }
     let started = Instant::now();
     let method = request.method().clone();
-    let route = matched_route(&request);
+    let matched = matched_route(&request);
     let response = next.run(request).await;
-    let route = handled_route(route, &response);
+    let route = handled_route(matched.as_ref(), &response);
     // Milliseconds, to the microsecond.
     let duration_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
     let status = response.status();
@@ -62,8 +60,8 @@ pub(super) async fn access_log(request: Request, next: Next) -> Response {
             tracing::event!(
                 $level,
                 { access::METHOD } = method.as_str(),
-                { access::ROUTE } = route.as_str(),
-                { access::PATH } = path.as_str(),
+                { access::ROUTE } = route,
+                { access::PATH } = path,
                 { access::STATUS } = status.as_u16(),
                 { access::DURATION } = duration_ms,
                 "{}",

@@ -54,7 +54,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The whole application: `routes` plus the health endpoints, wrapped in the platform
 /// middleware (traces and metrics unless `telemetry` is `None`, access log, problem documents,
-/// panic recovery, body limit, request timeout).
+/// panic recovery, request timeout, body limit).
 pub fn app(
     routes: Router<AppState>,
     state: AppState,
@@ -65,17 +65,19 @@ pub fn app(
         .merge(health::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        // Each layer wraps the ones before it, so the request meets them bottom-up. Being
-        // layered on the router, they run after routing and see the matched route.
-        .layer(axum::middleware::from_fn_with_state(
-            limits.request_timeout,
-            middleware::timeout,
+        // Being layered on the router, the middleware runs after routing and sees the matched
+        // route; the request meets it top-down. One `layer` call for all of it: each call
+        // boxes everything below it once more, and every request clones those boxes anew.
+        // (The body limit comes last as it changes the body type, which `from_fn` does not
+        // accept.)
+        .layer((
+            axum::middleware::from_fn(middleware::access_log),
+            axum::middleware::from_fn(problem::render),
+            CatchPanicLayer::custom(middleware::recover),
+            axum::middleware::from_fn_with_state(limits.request_timeout, middleware::timeout),
+            RequestBodyLimitLayer::new(limits.max_body_bytes),
+            DefaultBodyLimit::disable(),
         ))
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
-        .layer(CatchPanicLayer::custom(middleware::recover))
-        .layer(axum::middleware::from_fn(problem::render))
-        .layer(axum::middleware::from_fn(middleware::access_log))
         .with_state(state);
     match telemetry {
         // Outermost, so that the access log and every other line are written inside the span.

@@ -1,23 +1,31 @@
 //! Logs: one JSON object per line on stdout, with exactly the contract's keys (time, level, msg,
 //! service; trace and span id while a span is active) plus the event's own fields as flat
 //! top-level keys.
+//!
+//! Lines go through a buffer instead of one write to stdout each: under load a write per line
+//! costs a system call per request, while the buffer makes one per batch of lines. The buffer
+//! is written out by a background thread every `FLUSH_INTERVAL_MS` (100 ms), so no line waits
+//! longer than that; at once after an ERROR line, which may be the last thing the process
+//! says; in the panic hook; and by `main` on every way out ([`flush_logs`]).
 
 use std::any::Any;
-use std::fmt;
-use std::io::Write;
+use std::cell::RefCell;
+use std::fmt::{self, Display, Write as _};
+use std::io::{self, BufWriter, Stdout, Write};
 use std::panic::PanicHookInfo;
-use std::time::SystemTime;
+use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
 
-use opentelemetry::trace::SpanContext;
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use opentelemetry::Context;
+use opentelemetry::trace::{SpanId, TraceContextExt as _, TraceId};
+use serde::{Serialize, Serializer as _};
 use serde_json::Value;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::filter::{LevelFilter, Targets};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::layer::{Context as LayerContext, Layer, SubscriberExt};
 
-use super::current_span;
-use crate::contract::logging::{field, level};
+use crate::contract::logging::{field, level, output};
 
 /// Name of the tracing field that carries an event's message.
 const MESSAGE_FIELD: &str = "message";
@@ -25,13 +33,43 @@ const MESSAGE_FIELD: &str = "message";
 /// Prefix of the targets of OpenTelemetry's own diagnostics, which are chatter below WARN.
 const OTEL_TARGETS: &str = "opentelemetry";
 
-/// Installs the process-wide JSON logger and routes panics through it, so that even a panic
-/// produces a JSON line instead of free text on stderr.
+/// Keys of the line itself; an event field with one of these names is dropped, so every line
+/// keeps exactly one of each.
+const RESERVED: [&str; 6] = [
+    field::TIME,
+    field::LEVEL,
+    field::MSG,
+    field::SERVICE,
+    field::TRACE_ID,
+    field::SPAN_ID,
+];
+
+/// Line buffers larger than this are not kept for the next line.
+const MAX_KEPT_BYTES: usize = 16 * 1024;
+
+/// Stdout, behind the process's line buffer.
+static STDOUT: LazyLock<Mutex<BufWriter<Stdout>>> =
+    LazyLock::new(|| Mutex::new(BufWriter::with_capacity(output::BUFFER_BYTES, io::stdout())));
+
+/// Installs the process-wide JSON logger, starts the thread that flushes it, and routes panics
+/// through it, so that even a panic produces a JSON line instead of free text on stderr.
 ///
-/// Call it once, first thing in `main`; later calls leave the first logger in place.
+/// Call it once, first thing in `main`; later calls leave the first logger in place. Call
+/// [`flush_logs`] before the process exits.
 pub fn init(service: &'static str, level: Level) {
-    if tracing::subscriber::set_global_default(subscriber(service, level, write_stdout)).is_ok() {
+    let logs = layered(service, level, write_stdout, flush_logs);
+    if tracing::subscriber::set_global_default(logs).is_ok() {
         std::panic::set_hook(Box::new(log_panic));
+        spawn_flusher();
+    }
+}
+
+/// Writes the buffered lines to stdout now.
+pub fn flush_logs() {
+    let mut stdout = lock_stdout();
+    if !stdout.buffer().is_empty() {
+        // Best effort, like every write here.
+        let _ = stdout.flush();
     }
 }
 
@@ -40,9 +78,18 @@ pub fn subscriber<W>(service: &'static str, level: Level, write_line: W) -> impl
 where
     W: Fn(&[u8]) + Send + Sync + 'static,
 {
+    layered(service, level, write_line, || {})
+}
+
+/// The subscriber, with `flush` called after each ERROR line.
+fn layered<W>(service: &'static str, level: Level, write_line: W, flush: fn()) -> impl Subscriber
+where
+    W: Fn(&[u8]) + Send + Sync + 'static,
+{
     let logs = JsonLines {
         service,
         write_line,
+        flush,
     };
     let level = LevelFilter::from_level(level);
     let filter = Targets::new()
@@ -64,17 +111,41 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> &str {
 fn log_panic(info: &PanicHookInfo<'_>) {
     let location = info.location().map(ToString::to_string).unwrap_or_default();
     tracing::error!(error = panic_message(info.payload()), location, "panic");
+    flush_logs();
 }
 
 /// Log lines are best effort: a closed stdout must not take the service down.
 fn write_stdout(line: &[u8]) {
-    let _ = std::io::stdout().lock().write_all(line);
+    let _ = lock_stdout().write_all(line);
+}
+
+/// Nothing that holds the lock panics; if something did, the buffered lines would still be
+/// worth writing.
+fn lock_stdout() -> MutexGuard<'static, BufWriter<Stdout>> {
+    STDOUT.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Flushes the buffer every `FLUSH_INTERVAL_MS`, for the life of the process.
+fn spawn_flusher() {
+    let interval = Duration::from_millis(output::FLUSH_INTERVAL_MS);
+    // Without the thread, which only a process out of resources fails to start, lines still
+    // leave when the buffer fills, after an ERROR line and at exit.
+    let _ = std::thread::Builder::new()
+        .name("log-flush".to_owned())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(interval);
+                flush_logs();
+            }
+        });
 }
 
 /// A layer that writes every event as one JSON line.
 struct JsonLines<W> {
     service: &'static str,
     write_line: W,
+    /// Called after each ERROR line.
+    flush: fn(),
 }
 
 impl<S, W> Layer<S> for JsonLines<W>
@@ -82,21 +153,98 @@ where
     S: Subscriber,
     W: Fn(&[u8]) + 'static,
 {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let mut fields = Fields::default();
-        event.record(&mut fields);
-        let line = Line {
-            time: humantime::format_rfc3339_millis(SystemTime::now()),
-            level: level_name(*event.metadata().level()),
-            service: self.service,
-            span: current_span(),
-            fields,
+    fn on_event(&self, event: &Event<'_>, _ctx: LayerContext<'_, S>) {
+        let write = |buffers: &mut Buffers| {
+            if buffers.format(event, self.service) {
+                (self.write_line)(&buffers.line);
+            }
         };
-        if let Ok(mut json) = serde_json::to_vec(&line) {
-            json.push(b'\n');
-            (self.write_line)(&json);
+        // Each thread reuses its buffers; an event logged while a line is being formatted (by
+        // a field's Debug, say) gets fresh ones.
+        let reused = BUFFERS.try_with(|buffers| {
+            buffers
+                .try_borrow_mut()
+                .map(|mut buffers| write(&mut buffers))
+                .is_ok()
+        });
+        if reused != Ok(true) {
+            write(&mut Buffers::default());
+        }
+        if *event.metadata().level() == Level::ERROR {
+            (self.flush)();
         }
     }
+}
+
+thread_local! {
+    static BUFFERS: RefCell<Buffers> = RefCell::default();
+}
+
+/// The pieces of one line, kept between lines to save allocations.
+#[derive(Default)]
+struct Buffers {
+    /// The message.
+    msg: String,
+    /// The event's other fields, as JSON members, each preceded by a comma.
+    fields: Vec<u8>,
+    /// The whole line.
+    line: Vec<u8>,
+}
+
+impl Buffers {
+    /// Formats `event` into `line`: the contract's keys first, then the event's fields. False
+    /// when a field could not be formatted (its Debug or Display failed).
+    fn format(&mut self, event: &Event<'_>, service: &'static str) -> bool {
+        // Whatever the last line left, even a panic halfway through it.
+        self.clear();
+        let mut fields = Fields {
+            msg: &mut self.msg,
+            json: &mut self.fields,
+            failed: false,
+        };
+        event.record(&mut fields);
+        if fields.failed {
+            return false;
+        }
+        let line = &mut self.line;
+        line.push(b'{');
+        push_str(line, field::TIME);
+        line.push(b':');
+        // Digits and separators only: nothing to escape.
+        let time = humantime::format_rfc3339_millis(SystemTime::now());
+        let _ = write!(line, "\"{time}\"");
+        push_member(line, field::LEVEL, level_name(*event.metadata().level()));
+        push_member(line, field::MSG, &self.msg);
+        push_member(line, field::SERVICE, service);
+        if let Some((trace_id, span_id)) = current_ids() {
+            push_key(line, field::TRACE_ID);
+            push_hex(line, &trace_id.to_bytes());
+            push_key(line, field::SPAN_ID);
+            push_hex(line, &span_id.to_bytes());
+        }
+        line.extend_from_slice(&self.fields);
+        line.extend_from_slice(b"}\n");
+        true
+    }
+
+    /// Empties the buffers, giving back the memory of an unusually long line.
+    fn clear(&mut self) {
+        if self.line.capacity() > MAX_KEPT_BYTES {
+            *self = Self::default();
+        }
+        self.msg.clear();
+        self.fields.clear();
+        self.line.clear();
+    }
+}
+
+/// The ids of the span the current task runs in, if any (see [`super::current_span`]).
+fn current_ids() -> Option<(TraceId, SpanId)> {
+    Context::map_current(|context| {
+        let span = context.span();
+        let span = span.span_context();
+        span.is_valid().then(|| (span.trace_id(), span.span_id()))
+    })
 }
 
 /// The contract's name of a level; TRACE, below every accepted `LOG_LEVEL`, reads as DEBUG.
@@ -109,92 +257,127 @@ fn level_name(event_level: Level) -> &'static str {
     }
 }
 
-/// The message and the other fields of one event, in the order they were written.
-#[derive(Default)]
-struct Fields {
-    msg: String,
-    other: Vec<(&'static str, Value)>,
+/// `,"key":`, which the value follows.
+fn push_key(line: &mut Vec<u8>, key: &str) {
+    line.push(b',');
+    push_str(line, key);
+    line.push(b':');
 }
 
-impl Fields {
-    fn add(&mut self, field: &Field, value: Value) {
-        if field.name() == MESSAGE_FIELD {
-            self.msg = match value {
-                Value::String(text) => text,
-                other => other.to_string(),
-            };
-        } else {
-            self.other.push((field.name(), value));
+/// `,"key":"value"`.
+fn push_member(line: &mut Vec<u8>, key: &str, value: &str) {
+    push_key(line, key);
+    push_str(line, value);
+}
+
+/// `text` as a JSON string, escaped as `serde_json` escapes it.
+fn push_str(out: &mut Vec<u8>, text: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(out, text);
+}
+
+/// What `value` displays, as a JSON string, without an intermediate `String`.
+fn push_display(out: &mut Vec<u8>, value: &dyn Display) -> serde_json::Result<()> {
+    serde_json::Serializer::new(out).collect_str(value)
+}
+
+/// `bytes` as a JSON string of lowercase hex digits.
+fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    for byte in bytes {
+        out.push(DIGITS[usize::from(byte >> 4)]);
+        out.push(DIGITS[usize::from(byte & 0xf)]);
+    }
+    out.push(b'"');
+}
+
+/// Records the message into `msg` and the other fields, as JSON members, into `json`, in the
+/// order they were written.
+struct Fields<'a> {
+    msg: &'a mut String,
+    json: &'a mut Vec<u8>,
+    failed: bool,
+}
+
+impl Fields<'_> {
+    /// Starts the member for `field` and returns true, or returns false for a field that is
+    /// dropped because it reuses a contract key.
+    fn member(&mut self, field: &Field) -> bool {
+        let name = field.name();
+        if RESERVED.contains(&name) {
+            return false;
         }
+        push_key(self.json, name);
+        true
+    }
+
+    /// A number or a boolean: the message reads as its JSON text.
+    fn add_scalar<T: Serialize + Into<Value>>(&mut self, field: &Field, value: T) {
+        if field.name() == MESSAGE_FIELD {
+            self.msg.clear();
+            let _ = write!(self.msg, "{}", value.into());
+        } else if self.member(field) {
+            // Writing a number or a boolean into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *self.json, &value);
+        }
+    }
+
+    /// Text written by `Display`: the message itself, or a JSON string.
+    fn add_display(&mut self, field: &Field, value: &dyn Display) {
+        let result = if field.name() == MESSAGE_FIELD {
+            self.msg.clear();
+            write!(self.msg, "{value}").map_err(|_| ())
+        } else if self.member(field) {
+            push_display(self.json, value).map_err(|_| ())
+        } else {
+            Ok(())
+        };
+        self.failed |= result.is_err();
     }
 }
 
-impl Visit for Fields {
+impl Visit for Fields<'_> {
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.add(field, value.into());
+        self.add_scalar(field, value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.add(field, value.into());
+        self.add_scalar(field, value);
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.add(field, value.into());
+        self.add_scalar(field, value);
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.add(field, value.into());
+        self.add_scalar(field, value);
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.add(field, value.into());
+        if field.name() == MESSAGE_FIELD {
+            self.msg.clear();
+            self.msg.push_str(value);
+        } else if self.member(field) {
+            push_str(self.json, value);
+        }
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.add(field, value.to_string().into());
+        self.add_display(field, value);
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.add(field, format!("{value:?}").into());
+        self.add_display(field, &DebugText(value));
     }
 }
 
-/// One log line: the contract's keys first, then the event's fields. An event field that
-/// reuses a contract key is dropped, so every line keeps exactly one of each.
-struct Line {
-    time: humantime::Rfc3339Timestamp,
-    level: &'static str,
-    service: &'static str,
-    /// The span the event happened in, if any.
-    span: Option<SpanContext>,
-    fields: Fields,
-}
+/// Displays what a value's `Debug` writes.
+struct DebugText<'a>(&'a dyn fmt::Debug);
 
-impl Serialize for Line {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let reserved = [
-            field::TIME,
-            field::LEVEL,
-            field::MSG,
-            field::SERVICE,
-            field::TRACE_ID,
-            field::SPAN_ID,
-        ];
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry(field::TIME, &self.time.to_string())?;
-        map.serialize_entry(field::LEVEL, self.level)?;
-        map.serialize_entry(field::MSG, &self.fields.msg)?;
-        map.serialize_entry(field::SERVICE, self.service)?;
-        if let Some(span) = &self.span {
-            map.serialize_entry(field::TRACE_ID, &span.trace_id().to_string())?;
-            map.serialize_entry(field::SPAN_ID, &span.span_id().to_string())?;
-        }
-        for (name, value) in &self.fields.other {
-            if !reserved.contains(name) {
-                map.serialize_entry(name, value)?;
-            }
-        }
-        map.end()
+impl Display for DebugText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
     }
 }
 
@@ -343,6 +526,25 @@ mod tests {
         });
         assert_eq!(lines[0]["error"], "disk on fire");
         assert_eq!(lines[0]["list"], "[1, 2]");
+    }
+
+    #[test]
+    fn error_lines_are_flushed_at_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        static FLUSHES: AtomicUsize = AtomicUsize::new(0);
+        fn count_flush() {
+            FLUSHES.fetch_add(1, Ordering::SeqCst);
+        }
+        let logs = layered("svc", Level::DEBUG, |_: &[u8]| {}, count_flush);
+        tracing::subscriber::with_default(logs, || {
+            tracing::debug!("debug");
+            tracing::info!("info");
+            tracing::warn!("warn");
+            assert_eq!(FLUSHES.load(Ordering::SeqCst), 0);
+            tracing::error!("error");
+            assert_eq!(FLUSHES.load(Ordering::SeqCst), 1);
+        });
     }
 
     #[test]

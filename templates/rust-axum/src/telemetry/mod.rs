@@ -9,14 +9,16 @@ mod otel;
 use opentelemetry::Context;
 use opentelemetry::trace::{SpanContext, TraceContextExt};
 
-pub use logs::{init, panic_message, subscriber};
+pub use logs::{flush_logs, init, panic_message, subscriber};
 pub use otel::{RequestTelemetry, Telemetry};
 
 /// The span the current task runs in, if any: the HTTP middleware makes each request's server
 /// span current while the request is handled, so log lines and problem documents can name it.
 #[must_use]
 pub fn current_span() -> Option<SpanContext> {
-    let context = Context::current();
-    let span = context.span().span_context().clone();
-    span.is_valid().then_some(span)
+    Context::map_current(|context| {
+        let span = context.span();
+        let span = span.span_context();
+        span.is_valid().then(|| span.clone())
+    })
 }
