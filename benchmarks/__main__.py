@@ -142,7 +142,7 @@ def estimate_seconds(settings: Settings) -> float:
                 240 if "rust" in settings.languages else 0
             )
     if "serving" in settings.sections:
-        servers = 3 * languages
+        servers = 4 * languages
         per_server = (
             settings.warmup_seconds
             + settings.rounds * (settings.seconds + settings.pause_seconds)
@@ -208,8 +208,9 @@ def run(settings: Settings, command: str) -> Report:
                 server_cpu=server_cpu,
                 load=Load(cpu=load_cpu, threads=settings.threads, connections=settings.connections),
             )
+            sink = builds.build_sink(workdir, commands)
             report.serving = serving.measure(
-                variants_for(settings, built, bare), report.serving_settings, commands
+                variants_for(settings, built, bare), report.serving_settings, sink, commands
             )
     finally:
         if settings.keep:

@@ -31,6 +31,7 @@ GENERATE_TIMEOUT = 300
 BUILD_TIMEOUT = 1800
 FETCH_TIMEOUT = 900
 BARE = {"go": "bare-gin", "rust": "bare-axum"}
+SINK = "otlp-sink"
 # Framework crates whose versions must match between the skeleton and the bare service.
 RUST_FRAMEWORK_CRATES = ("axum", "tokio")
 GIN = "github.com/gin-gonic/gin"
@@ -115,6 +116,16 @@ def build_bare(language: str, workdir: Path, commands: CommandLog) -> Path:
     built = SHARED_CARGO_TARGET / "release" / BARE[language]
     commands.add(["cp", str(built), str(binary)])
     shutil.copy2(built, binary)
+    return binary
+
+
+def build_sink(workdir: Path, commands: CommandLog) -> Path:
+    """Build the OTLP receiver the exporting skeletons send their spans to (otlp-sink)."""
+    binary = workdir / "bin" / SINK
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    log(f"building {SINK}…")
+    argv = ["go", "build", "-mod=readonly", "-trimpath", "-o", str(binary), "."]
+    run(argv, cwd=BENCH_DIR / SINK, timeout=BUILD_TIMEOUT, commands=commands)
     return binary
 
 

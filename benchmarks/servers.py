@@ -9,14 +9,11 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
 from benchmarks.common import HELLO_BODY, HELLO_PATH, BenchError, CommandLog, tail
-from generator.otlp_receiver import OtlpReceiver
 from generator.runtime import free_port
 
 READY_TIMEOUT_SECONDS = 30
@@ -225,56 +222,62 @@ class Server:
             process.wait()
 
 
-@dataclass
-class CountingReceiver(OtlpReceiver):
-    """The local OTLP receiver, counting spans instead of keeping them.
+class SpanSink:
+    """The OTLP receiver the exporting skeletons send their spans to (benchmarks/otlp-sink).
 
-    Under load a skeleton exports tens of thousands of spans a second. The receiver shares the
-    load generator's CPU, so whatever it spends there is taken from wrk and would lower the
-    skeleton's measured throughput: it only keeps the request bodies while a round runs, and
-    decodes and counts them when `span_count` is read, between rounds.
+    It runs pinned to the load generator's CPU, so whatever it spends during a round is taken
+    from wrk and would read as a slower server: it only keeps the export bodies then, and
+    decodes them when `span_count` is read, between rounds. (A Python receiver there, even one
+    that decoded nothing, cost a third of the traced Rust skeleton's measured throughput.)
     """
 
-    _pending: list[bytes] = field(default_factory=list)
-    _counted: int = 0
+    def __init__(self, binary: Path, cpu: int) -> None:
+        self.binary = binary
+        self.cpu = cpu
+        self.endpoint = ""
+        self._process: subprocess.Popen[bytes] | None = None
 
-    def accept(self, path: str, body: bytes) -> None:
-        with self._lock:
-            self.requests += 1
-            if path.endswith("/v1/traces"):
-                self._pending.append(body)
+    def __enter__(self) -> SpanSink:
+        self._process = subprocess.Popen(
+            ["taskset", "-c", str(self.cpu), str(self.binary)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert self._process.stdout is not None
+        first = self._process.stdout.readline().decode().strip()
+        if not first.startswith("http://"):
+            self.__exit__(None, None, None)
+            raise BenchError(f"the OTLP sink did not start (it said {first!r})")
+        self.endpoint = first
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._process = None
 
     @property
     def span_count(self) -> int:
-        """Spans received so far (decodes the exports that arrived since the last call)."""
-        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
-
-        with self._lock:
-            pending, self._pending = self._pending, []
-        for body in pending:
-            request = trace_service_pb2.ExportTraceServiceRequest()
-            request.ParseFromString(body)
-            self._counted += sum(
-                len(scope.spans) for rs in request.resource_spans for scope in rs.scope_spans
-            )
-        return self._counted
-
-
-@contextmanager
-def receiver_on_cpu(cpu: int) -> Iterator[CountingReceiver]:
-    """Run a CountingReceiver whose threads are pinned to `cpu` (the load generator's).
-
-    Threads inherit the affinity of the thread that starts them, so the calling thread is pinned
-    just while the receiver starts, then restored; commands started later are not affected.
-    """
-    receiver = CountingReceiver()
-    before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {cpu})
-    try:
-        receiver.__enter__()
-    finally:
-        os.sched_setaffinity(0, before)
-    try:
-        yield receiver
-    finally:
-        receiver.__exit__(None, None, None)
+        """Spans received so far (the sink decodes what arrived since the last call)."""
+        port = int(self.endpoint.rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            connection.request("GET", "/spans")
+            response = connection.getresponse()
+            body = response.read().decode().strip()
+        except OSError as error:
+            raise BenchError(f"the OTLP sink does not answer: {error}") from None
+        finally:
+            connection.close()
+        if response.status != 200 or not body.isdigit():
+            raise BenchError(f"the OTLP sink could not count the spans: {body}")
+        return int(body)

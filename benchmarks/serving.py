@@ -12,10 +12,11 @@ import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from benchmarks.common import BenchError, CommandLog, log, median
-from benchmarks.servers import CountingReceiver, Server, Variant, receiver_on_cpu
+from benchmarks.servers import Server, SpanSink, Variant
 from benchmarks.wrk import Load, WrkResult
 
 T = TypeVar("T")
@@ -89,13 +90,14 @@ def _alternating(items: Sequence[T], round_index: int) -> list[T]:
 
 
 def measure(
-    variants: Sequence[Variant], settings: ServingSettings, commands: CommandLog
+    variants: Sequence[Variant], settings: ServingSettings, sink: Path, commands: CommandLog
 ) -> list[ServerStats]:
+    """Measure every variant; `sink` is the built OTLP sink (builds.build_sink)."""
     stats = [ServerStats(v, binary_bytes=v.binary.stat().st_size) for v in variants]
     with ExitStack() as stack:
         # One receiver per exporting server, so that each one's spans are counted on their own.
-        receivers: dict[str, CountingReceiver] = {
-            v.label: stack.enter_context(receiver_on_cpu(settings.load.cpu))
+        receivers: dict[str, SpanSink] = {
+            v.label: stack.enter_context(SpanSink(sink, settings.load.cpu))
             for v in variants
             if v.kind.exports
         }
@@ -124,7 +126,7 @@ def _measure_startup(
 def _measure_load(
     stats: Sequence[ServerStats],
     settings: ServingSettings,
-    receivers: dict[str, CountingReceiver],
+    receivers: dict[str, SpanSink],
     endpoints: dict[str, str],
     commands: CommandLog,
 ) -> None:

@@ -14,8 +14,10 @@ import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
-from benchmarks.common import BenchError
-from benchmarks.servers import SAMPLED_RATIO, CountingReceiver, Kind, Server, Variant
+from benchmarks.builds import build_sink
+from benchmarks.common import BenchError, CommandLog
+from benchmarks.servers import SAMPLED_RATIO, Kind, Server, SpanSink, Variant
+from tests.conftest import require_tools
 
 
 def _export(spans_per_scope: list[int]) -> bytes:
@@ -40,16 +42,20 @@ def _post(endpoint: str, path: str, body: bytes) -> int:
         connection.close()
 
 
-def test_the_receiver_counts_the_spans_of_every_trace_export() -> None:
-    receiver = CountingReceiver()
-    with receiver:
-        assert _post(receiver.endpoint, "/v1/traces", _export([2, 1])) == 200
-        assert _post(receiver.endpoint, "/v1/metrics", b"ignored") == 200
-        assert receiver.span_count == 3
-        assert _post(receiver.endpoint, "/v1/traces", _export([4])) == 200
-        assert receiver.span_count == 7
-        assert receiver.span_count == 7, "reading the count twice must not count twice"
-        assert receiver.requests == 3
+@pytest.mark.slow
+def test_the_sink_counts_the_spans_of_every_trace_export(tmp_path: Path) -> None:
+    require_tools("go", "taskset")
+    binary = build_sink(tmp_path, CommandLog(workdir=tmp_path))
+    with SpanSink(binary, cpu=0) as sink:
+        assert _post(sink.endpoint, "/v1/traces", _export([2, 1])) == 200
+        assert _post(sink.endpoint, "/v1/metrics", b"ignored") == 200
+        assert sink.span_count == 3
+        assert _post(sink.endpoint, "/v1/traces", _export([4])) == 200
+        assert sink.span_count == 7
+        assert sink.span_count == 7, "reading the count twice must not count twice"
+        assert _post(sink.endpoint, "/v1/traces", b"not protobuf") == 200
+        with pytest.raises(BenchError, match="could not count"):
+            _ = sink.span_count
 
 
 @pytest.mark.parametrize(
