@@ -7,6 +7,7 @@ import http.client
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,10 +15,10 @@ import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
-from benchmarks.builds import build_sink
+from benchmarks.builds import build_sink, check_versions
 from benchmarks.common import BenchError, CommandLog
 from benchmarks.servers import SAMPLED_RATIO, Kind, Server, SpanSink, Variant
-from tests.conftest import require_tools
+from tests.conftest import LANGUAGES, require_tools
 
 
 def _export(spans_per_scope: list[int]) -> bytes:
@@ -112,3 +113,11 @@ def test_cpu_time_is_read_from_the_server_process() -> None:
         process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_baselines_use_the_templates_framework_versions(
+    generated: Callable[[str], Path], language: str
+) -> None:
+    notes = check_versions(language, generated(language))
+    assert not [note for note in notes if "WARNING" in note], notes
