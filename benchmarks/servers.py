@@ -184,27 +184,24 @@ class Server:
                 f"{self.variant.label} answered {response.status} {body!r} on {HELLO_PATH}"
             )
 
-    def cpu_seconds(self) -> float:
-        """CPU time the server has used so far, user + system (utime + stime, /proc/PID/stat)."""
+    def _proc(self, name: str) -> str:
+        """The server's /proc/PID/<name> file."""
         if self._process is None:
             raise BenchError(f"{self.variant.label} is not running")
         try:
-            stat = Path(f"/proc/{self._process.pid}/stat").read_text(encoding="utf-8")
+            return Path(f"/proc/{self._process.pid}/{name}").read_text(encoding="utf-8")
         except OSError:
             raise BenchError(f"{self.variant.label} is gone (pid {self._process.pid})") from None
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server has used so far, user + system (utime + stime, /proc/PID/stat)."""
         # Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-        fields = stat.rsplit(")", 1)[1].split()
+        fields = self._proc("stat").rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss_bytes(self) -> int:
         """Resident set size now (VmRSS of /proc/PID/status)."""
-        if self._process is None:
-            raise BenchError(f"{self.variant.label} is not running")
-        try:
-            status = Path(f"/proc/{self._process.pid}/status").read_text(encoding="utf-8")
-        except OSError:
-            raise BenchError(f"{self.variant.label} is gone (pid {self._process.pid})") from None
-        for line in status.splitlines():
+        for line in self._proc("status").splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
         raise BenchError(f"no VmRSS for {self.variant.label}")
