@@ -39,6 +39,19 @@ def release(golden: Path, tag: str, edits: dict[str, tuple[str, str]]) -> None:
     git(golden, "tag", tag)
 
 
+def release_platform_v1_1(golden: Path, language: str) -> None:
+    """Release v1.1.0: the platform team changes the Makefile and Dockerfile of `language`."""
+    sub = {"go": "go-gin", "rust": "rust-axum"}[language]
+    release(
+        golden,
+        "v1.1.0",
+        {
+            f"{sub}/Makefile.jinja": ("\nbuild:", "\n# platform v1.1.0\nbuild:"),
+            f"{sub}/Dockerfile.jinja": ("FROM ", "# hardened in v1.1.0\nFROM "),
+        },
+    )
+
+
 def files(root: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
 
@@ -112,19 +125,11 @@ def test_new_from_golden_records_source_and_version(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_behind_then_update_keeps_local_edits(invoke: Invoke, golden: Path, language: str) -> None:
-    sub = {"go": "go-gin", "rust": "rust-axum"}[language]
     service = new_service(invoke, golden, language)
     edit(service, "README.md", "payments", "payments (owned by the ledger squad)")
     git(service, "commit", "-qam", "service team edit")
 
-    release(
-        golden,
-        "v1.1.0",
-        {
-            f"{sub}/Makefile.jinja": ("\nbuild:", "\n# platform v1.1.0\nbuild:"),
-            f"{sub}/Dockerfile.jinja": ("FROM ", "# hardened in v1.1.0\nFROM "),
-        },
-    )
+    release_platform_v1_1(golden, language)
     behind = invoke("check", str(service), "--json")
     assert behind.exit_code == 8, behind.stdout
     report = yaml.safe_load(behind.stdout)
@@ -237,21 +242,13 @@ def test_full_rollout_keeps_service_edits_and_still_builds(
 ) -> None:
     """golden init -> new -> team edits README and a handler -> platform release -> update."""
     require_tools("make", *{"go": ("go", "golangci-lint"), "rust": ("cargo",)}[language])
-    sub = {"go": "go-gin", "rust": "rust-axum"}[language]
     service = new_service(invoke, golden, language)
     edit(service, "README.md", "payments", "payments (owned by the ledger squad)")
     handler = service / HANDLERS[language]
     handler.write_text(handler.read_text() + "\n// The ledger squad owns this handler.\n")
     git(service, "commit", "-qam", "service team edits")
 
-    release(
-        golden,
-        "v1.1.0",
-        {
-            f"{sub}/Makefile.jinja": ("\nbuild:", "\n# platform v1.1.0\nbuild:"),
-            f"{sub}/Dockerfile.jinja": ("FROM ", "# hardened in v1.1.0\nFROM "),
-        },
-    )
+    release_platform_v1_1(golden, language)
     assert invoke("check", str(service)).exit_code == 8
     updated = invoke("update", str(service))
     assert updated.exit_code == 0, updated.stdout + updated.stderr
