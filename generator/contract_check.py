@@ -189,23 +189,35 @@ class ContractChecker:
     # -- items ---------------------------------------------------------------------------
 
     def _check_config(self, report: Report) -> None:
-        def verify() -> str:
-            with self._service({"PORT": "not-a-port"}) as svc:
+        want_code = self.c["startup_failure_exit_code"]
+        error_level = self.c["logging"]["levels"]["error"]
+
+        def refused(name: str, value: str) -> str:
+            setting = f"{name}={value!r}"
+            with self._service({name: value}) as svc:
                 started = time.monotonic()
                 try:
                     code = svc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
-                    raise Failed("still running 10 s after PORT=not-a-port") from None
+                    raise Failed(f"still running 10 s after {setting}") from None
                 took = time.monotonic() - started
-                expect(
-                    code == self.c["startup_failure_exit_code"],
-                    f"exit code {code}, want {self.c['startup_failure_exit_code']}",
-                )
+                expect(code == want_code, f"{setting}: exit code {code}, want {want_code}")
                 logs = _parse_lines(svc.stdout_lines)
-                errors = [line for line in logs if line.get(self.fields["level"]) == "ERROR"]
-                expect(len(errors) == 1, f"want one JSON ERROR line, got {svc.stdout_lines!r}")
-                expect("PORT" in json.dumps(errors[0]), "the error does not name PORT")
-                return f"exit {code} after {took:.2f} s with a JSON error naming PORT"
+                errors = [line for line in logs if line.get(self.fields["level"]) == error_level]
+                expect(
+                    len(errors) == 1,
+                    f"{setting}: want one JSON {error_level} line, got {svc.stdout_lines!r}",
+                )
+                expect(name in json.dumps(errors[0]), f"{setting}: the error does not name {name}")
+            return f"{setting} in {took:.2f} s"
+
+        def verify() -> str:
+            examples = self.c["invalid_config_examples"]
+            checked = [refused(e["name"], str(e["value"])) for e in examples]
+            return (
+                f"exit {want_code} with one JSON {error_level} line naming the variable: "
+                + ", ".join(checked)
+            )
 
         report.check("config.invalid_value_fails_fast", verify)
 

@@ -3,13 +3,15 @@
 //! from the platform contract.
 
 use std::fmt;
+use std::net::Ipv6Addr;
 use std::time::Duration;
 
 use tracing::Level;
 
 use crate::contract::env::{self, Choice, Int, Port};
 use crate::contract::otel_env::{
-    OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER, OTEL_TRACES_SAMPLER,
+    OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER,
+    OTEL_TRACES_SAMPLER, OTLP_ENDPOINT_SCHEMES,
 };
 use crate::contract::trace::{SAMPLER_VALUES, traces_exporter};
 
@@ -83,6 +85,9 @@ impl Config {
         };
         // The SDK reads the sampler itself, but would fall back silently on a typo.
         read_choice(&lookup, OTEL_TRACES_SAMPLER, SAMPLER_VALUES)?;
+        // So does the exporter with the collector's URL, but it would catch only some mistakes,
+        // and only when spans are exported.
+        check_endpoint(&lookup, OTEL_EXPORTER_OTLP_ENDPOINT, OTLP_ENDPOINT_SCHEMES)?;
         Ok(config)
     }
 }
@@ -179,6 +184,65 @@ fn read_choice(
     }
 }
 
+/// A collector URL that the SDK reads itself; unset is the SDK's default.
+fn check_endpoint(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    schemes: &[&str],
+) -> Result<(), ConfigError> {
+    match value(lookup, name) {
+        Some(raw) if !is_endpoint(&raw, schemes) => Err(ConfigError(format!(
+            "{name} must be scheme://host[:port][/path] with scheme {}, got {raw:?}",
+            schemes.join(" or ")
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `raw` is `scheme://host[:port][/path]` with one of `schemes`, in any letter case. The
+/// grammar is narrower than a URL's on purpose, and the Go template checks the same one: both
+/// SDKs append `/v1/traces` to the value and agree on everything accepted here, but not on user
+/// info, queries, fragments or %-escapes.
+fn is_endpoint(raw: &str, schemes: &[&str]) -> bool {
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return false;
+    };
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let known = |name: &&str| name.eq_ignore_ascii_case(scheme);
+    schemes.iter().any(known) && is_authority(authority) && path.chars().all(is_path_char)
+}
+
+/// Whether `authority` is `host[:port]`, where the host is a name of unreserved characters or an
+/// IPv6 address in brackets (without a zone).
+fn is_authority(authority: &str) -> bool {
+    if let Some(literal) = authority.strip_prefix('[') {
+        return literal.split_once(']').is_some_and(|(address, port)| {
+            address.parse::<Ipv6Addr>().is_ok() && is_optional_port(port)
+        });
+    }
+    let (host, port) = authority.split_at(authority.find(':').unwrap_or(authority.len()));
+    !host.is_empty() && host.chars().all(is_unreserved) && is_optional_port(port)
+}
+
+/// Whether `s` is empty, or a colon and a port in decimal digits (no sign).
+fn is_optional_port(s: &str) -> bool {
+    s.is_empty()
+        || s.strip_prefix(':').is_some_and(|digits| {
+            digits.bytes().all(|byte| byte.is_ascii_digit())
+                && digits.parse::<u16>().is_ok_and(|port| port > 0)
+        })
+}
+
+/// An ASCII letter or digit, or one of `- . _ ~` (RFC 3986).
+fn is_unreserved(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~".contains(c)
+}
+
+/// A character the path may hold as it is: never `%`, `?` or `#`.
+fn is_path_char(c: char) -> bool {
+    is_unreserved(c) || "!$&'()*+,;=:@/".contains(c)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -233,6 +297,7 @@ mod tests {
             OTEL_SDK_DISABLED,
             OTEL_TRACES_EXPORTER,
             OTEL_TRACES_SAMPLER,
+            OTEL_EXPORTER_OTLP_ENDPOINT,
         ]
         .into_iter()
         .map(|name| (name, ""))
@@ -364,6 +429,64 @@ mod tests {
             let message = error(&[(OTEL_TRACES_SAMPLER, bad)]);
             assert!(message.starts_with(OTEL_TRACES_SAMPLER), "{message}");
             assert!(message.contains(SAMPLER_VALUES[0]), "{message}");
+        }
+    }
+
+    /// The Go template tests the same endpoints: both languages must accept exactly the same ones.
+    #[test]
+    fn the_collector_endpoint_must_be_an_http_url_with_a_host() {
+        let valid = [
+            "http://localhost:4318",
+            "https://collector.example.com",
+            "HTTPS://Collector:4318/", // schemes are case-insensitive
+            "http://otel_collector:4318/otlp/v1",
+            "http://127.0.0.1:1",
+            "http://collector:65535",
+            "http://[::1]:4318",
+            "https://[2001:db8::1]/",
+        ];
+        for endpoint in valid {
+            if let Err(error) = config(&[(OTEL_EXPORTER_OTLP_ENDPOINT, endpoint)]) {
+                panic!("{endpoint}: {error}");
+            }
+        }
+        let invalid = [
+            "not a url",
+            "ftp://collector:4318",
+            "http://",
+            "://x",
+            "collector:4318",
+            "http:collector",
+            "httpx://collector",
+            " http://collector",
+            "http:///v1/traces",
+            "http://:4318",
+            "http://collector:",
+            "http://collector:0",
+            "http://collector:65536",
+            "http://collector:+80",
+            "http://collector:otlp",
+            "http://user:secret@collector",
+            "http://collector/v1?debug=1",
+            "http://collector/v1#top",
+            "http://collector/a%20b",
+            "http://coll ector",
+            "http://bücher.example",
+            "http://[::1",
+            "http://[127.0.0.1]",
+            "http://[fe80::1%25eth0]",
+        ];
+        for bad in invalid {
+            let message = error(&[(OTEL_EXPORTER_OTLP_ENDPOINT, bad)]);
+            assert!(
+                message.starts_with(OTEL_EXPORTER_OTLP_ENDPOINT),
+                "{message}"
+            );
+            assert!(
+                message.contains(&OTLP_ENDPOINT_SCHEMES.join(" or ")),
+                "{message}"
+            );
+            assert!(message.contains(&format!("{bad:?}")), "{message}");
         }
     }
 }
