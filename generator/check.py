@@ -20,6 +20,7 @@ from generator import __version__
 from generator.contract_check import CheckResult, ContractChecker, Report
 from generator.errors import ToolchainError
 from generator.golden import TemplateSource, checked_out, remote_latest_tag
+from generator.paths import inside
 from generator.project import ServiceInfo, load_service, render
 from generator.template import Template, bundled_template_dir
 
@@ -60,14 +61,19 @@ class CheckOutcome:
 
 
 def check_service(
-    path: Path, *, run: bool, build: bool = True, progress: Progress = lambda _: None
+    path: Path,
+    *,
+    run: bool,
+    build: bool = True,
+    trust: bool = False,
+    progress: Progress = lambda _: None,
 ) -> CheckOutcome:
-    """Run the checks on the service at path."""
+    """Run the checks on the service at path; trust lets its template run code (--trust)."""
     info = load_service(path)
     contract = Template.load(bundled_template_dir()).contract
     report = Report()
     progress("comparing with the template (version and platform-owned files)")
-    report.results.extend(static_checks(info))
+    report.results.extend(static_checks(info, trust=trust))
     if run:
         binary = path / contract["build"]["binary"].replace("{name}", info.name)
         if build or not binary.is_file():
@@ -99,7 +105,7 @@ _VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
 EXIT_RUNTIME, EXIT_BEHIND, EXIT_DRIFTED = 1, 8, 16
 
 
-def static_checks(info: ServiceInfo) -> list[CheckResult]:
+def static_checks(info: ServiceInfo, *, trust: bool = False) -> list[CheckResult]:
     """Report whether the service is behind its template and whether platform files drifted."""
     answers = info.answers
     if "_commit" in answers and "_src_path" in answers:
@@ -113,7 +119,7 @@ def static_checks(info: ServiceInfo) -> list[CheckResult]:
             if behind
             else f"{recorded} is the newest version of {src}",
         )
-        return [version, _drift(info, src, recorded)]
+        return [version, _drift(info, TemplateSource(src, recorded, trust))]
     recorded = str(answers.get("template_version") or "unknown")
     if recorded != __version__:
         return [
@@ -125,7 +131,7 @@ def static_checks(info: ServiceInfo) -> list[CheckResult]:
         ]
     return [
         CheckResult("template.version", True, f"bundled templates {recorded}"),
-        _drift(info, None, None),
+        _drift(info, TemplateSource()),
     ]
 
 
@@ -134,21 +140,28 @@ def _version(tag: str) -> tuple[int, ...]:
     return tuple(int(n) for n in match.groups()) if match else (0, 0, 0)
 
 
-def _drift(info: ServiceInfo, src: str | None, ref: str | None) -> CheckResult:
-    """Render the recorded version with the recorded answers and diff the platform files."""
+def _drift(info: ServiceInfo, source: TemplateSource) -> CheckResult:
+    """Render the recorded version with the recorded answers and diff the platform files.
+
+    Both the template and the service are untrusted: every owned path must resolve inside the
+    fresh render and inside the service, so neither can make the diff print another file.
+    """
     answers = {k: v for k, v in info.answers.items() if not k.startswith("_")}
     with tempfile.TemporaryDirectory(prefix="scaffold-check-") as tmp:
         fresh = Path(tmp) / info.name
-        with checked_out(TemplateSource(src, ref)) as template_dir:
-            owned = Template.load(template_dir).ownership["platform_owned"]
-            render(src or template_dir, fresh, answers, vcs_ref=ref)
+        with checked_out(source) as template_dir:
+            owned = Template.load(template_dir, trusted=source.trust).ownership["platform_owned"]
+            render(
+                source.src or template_dir, fresh, answers, vcs_ref=source.ref, trust=source.trust
+            )
         diffs = []
         for name in owned:
-            expected, actual = fresh / name, info.path / name
+            expected = inside(fresh, name, source="the template's shared/ownership.yml")
+            actual = inside(info.path, name, source="the service's platform-owned files")
             if not expected.is_file():
                 continue
-            want = expected.read_text(encoding="utf-8")
-            have = actual.read_text(encoding="utf-8") if actual.is_file() else ""
+            want = _text(expected)
+            have = _text(actual) if actual.is_file() else ""
             if want != have:
                 diffs.append(
                     "".join(
@@ -169,3 +182,10 @@ def _drift(info: ServiceInfo, src: str | None, ref: str | None) -> CheckResult:
             diff="".join(diffs),
         )
     return CheckResult("platform_files.drift", True, f"{len(owned)} platform-owned paths match")
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return f"(not UTF-8 text: {path.stat().st_size} bytes)\n"

@@ -7,6 +7,8 @@ stderr and the error's exit code (2 for bad input), so scripts can tell failures
 from __future__ import annotations
 
 import json
+import shlex
+import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
@@ -21,7 +23,11 @@ from typer.core import TyperGroup
 from typer.exceptions import Abort
 
 from generator import __version__
-from generator.errors import ScaffoldError, UsageError
+from generator.errors import Aborted, ScaffoldError, UsageError
+
+# The signal that interrupted this run, if any: SIGINT, SIGTERM and SIGHUP unwind alike (staging
+# folders are removed) and the exit code is the shell's 128 + signal number.
+_received_signal: int | None = None
 
 
 class _OneLineErrors(TyperGroup):
@@ -91,12 +97,31 @@ def _fail_cleanly(command: F) -> F:
             return command(*args, **kwargs)
         except ScaffoldError as error:
             typer.echo(f"error: {error.one_line()}", err=True)
-            raise typer.Exit(error.exit_code) from None
+            raise typer.Exit(_interrupted_code(error.exit_code, error)) from None
         except KeyboardInterrupt:
             typer.echo("error: interrupted; nothing was written", err=True)
-            raise typer.Exit(130) from None
+            raise typer.Exit(_interrupted_code(130, Aborted(""))) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _interrupted_code(code: int, error: ScaffoldError) -> int:
+    if isinstance(error, Aborted) and _received_signal is not None:
+        return 128 + _received_signal
+    return code
+
+
+TRUST_HELP = (
+    "Let the template run code on this machine (copier _tasks, _migrations, "
+    "_jinja_extensions). Only for templates you control; see SECURITY.md."
+)
+
+
+def _warn_if_trusted(trust: bool) -> None:
+    if trust:
+        typer.echo(
+            "warning: --trust: the template may run commands on this machine as you", err=True
+        )
 
 
 class Language(StrEnum):
@@ -188,6 +213,7 @@ def new(
         str | None,
         typer.Option(help="Template version (git tag or commit) [default: newest tag]."),
     ] = None,
+    trust: Annotated[bool, typer.Option("--trust", help=TRUST_HELP)] = False,
 ) -> None:
     """Generate a new service in ./NAME (interactive on a terminal, scriptable with flags)."""
     from generator import service  # deferred: keeps `scaffold --help` fast
@@ -195,6 +221,7 @@ def new(
 
     if ref and not template:
         raise UsageError("--ref needs --template", hint="pass --template SRC --ref TAG")
+    _warn_if_trusted(trust)
 
     flags: dict[str, Any] = {
         "description": description,
@@ -212,11 +239,11 @@ def new(
         defaults=defaults,
         git=not no_git,
         interactive=sys.stdin.isatty() and not defaults,
-        template=TemplateSource.parse(template, ref),
+        template=TemplateSource.parse(template, ref, trust=trust),
     )
     result = service.new_service(options, progress=_progress, show=typer.echo)
     typer.echo(f"Created {result.name} ({result.language}) in {result.path}")
-    typer.echo(f"Next: cd {result.display_path} && make build test lint run")
+    typer.echo(f"Next: cd {shlex.quote(result.display_path)} && make build test lint run")
 
 
 @app.command(
@@ -269,11 +296,13 @@ def check(
         bool, typer.Option("--build/--no-build", help="Run `make build` first (else use bin/NAME).")
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+    trust: Annotated[bool, typer.Option("--trust", help=TRUST_HELP)] = False,
 ) -> None:
     """Check that a service still keeps the platform contract; non-zero exit on findings."""
     from generator.check import check_service
 
-    outcome = check_service(path, run=run, build=build, progress=_progress)
+    _warn_if_trusted(trust)
+    outcome = check_service(path, run=run, build=build, trust=trust, progress=_progress)
     if as_json:
         typer.echo(json.dumps(outcome.to_dict(), indent=2))
     else:
@@ -311,11 +340,13 @@ def update(
         bool,
         typer.Option("--dry-run", help="Print the diff; change nothing."),
     ] = False,
+    trust: Annotated[bool, typer.Option("--trust", help=TRUST_HELP)] = False,
 ) -> None:
     """Bring a service up to a newer golden template version, keeping local changes."""
     from generator.update import update_service
 
-    result = update_service(path, to=to, dry_run=dry_run, progress=_progress)
+    _warn_if_trusted(trust)
+    result = update_service(path, to=to, dry_run=dry_run, progress=_progress, trust=trust)
     if dry_run:
         typer.echo(result.diff or "(no changes)")
     verb = "would change" if dry_run else "changed"
@@ -358,6 +389,7 @@ def smoke(
     junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here.")] = None,
     json_file: Annotated[Path | None, typer.Option("--json", help="Write JSON here.")] = None,
     keep: Annotated[bool, typer.Option(help="Keep the rendered variants.")] = False,
+    trust: Annotated[bool, typer.Option("--trust", help=TRUST_HELP)] = False,
 ) -> None:
     """Render, build, test, lint and run every template variant; non-zero exit on any failure."""
     import os
@@ -367,9 +399,10 @@ def smoke(
     from generator.golden import TemplateSource, checked_out
     from generator.template import Template
 
-    source = TemplateSource.parse(template, ref)
+    _warn_if_trusted(trust)
+    source = TemplateSource.parse(template, ref, trust=trust)
     with checked_out(source) as template_dir:
-        axes = Template.load(template_dir).smoke["axes"]
+        axes = Template.load(template_dir, trusted=trust).smoke["axes"]
     selected = runner.variants(axes, matrix, lang.value if lang else None)
     workdir = runner.default_workdir()
     env = dict(os.environ)
@@ -430,8 +463,26 @@ def _traits_help(traits: Mapping[str, Any]) -> str:
     )
 
 
+class _Signalled(KeyboardInterrupt):
+    """A signal that unwinds like Ctrl-C.
+
+    A subclass, not KeyboardInterrupt itself: CPython 3.11 kills the process with SIGINT at exit
+    when a bare KeyboardInterrupt passed through an exec() of a string (dataclass creation in a
+    lazy import), even after it was handled, and that would replace our exit code.
+    """
+
+
+def _unwind_on_signal(signum: int, _frame: object) -> None:
+    """SIGINT/SIGTERM/SIGHUP: unwind like Ctrl-C, so staging folders are removed on the way out."""
+    global _received_signal  # noqa: PLW0603 - one process-wide fact, set once
+    _received_signal = signum
+    raise _Signalled(signum)
+
+
 def main() -> None:
     """Console-script entry point."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _unwind_on_signal)
     try:
         app()
     except UsageError as error:  # pragma: no cover - raised outside a command

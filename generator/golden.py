@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import UsageError
-from generator.git import git
-from generator.project import check_target, init_git
+from generator.git import check_ref, check_source, git
+from generator.paths import user_path
+from generator.project import init_git
+from generator.staging import check_target, staged
 from generator.template import bundled_template_dir
 
 INITIAL_TAG = "v1.0.0"
@@ -91,22 +93,36 @@ jobs:
 
 @dataclass(frozen=True)
 class TemplateSource:
-    """Where templates come from: the bundled copy (src is None) or a path/git URL."""
+    """Where templates come from: the bundled copy (src is None) or a path/git URL.
+
+    trust is the user's --trust: only a trusted template may run code (copier's _tasks,
+    _migrations, _jinja_extensions). The bundled templates need none.
+    """
 
     src: str | None = None
     ref: str | None = None
+    trust: bool = False
+
+    def __post_init__(self) -> None:
+        if self.src is not None:
+            check_source(self.src, origin="the template source")
+        if self.ref is not None:
+            check_ref(self.ref, origin="the template version")
 
     @property
     def bundled(self) -> bool:
         return self.src is None
 
     @classmethod
-    def parse(cls, src: str | None, ref: str | None = None) -> TemplateSource:
+    def parse(
+        cls, src: str | None, ref: str | None = None, *, trust: bool = False
+    ) -> TemplateSource:
         """Build a source from user input; local paths become absolute (copier records them)."""
         if src is None:
-            return cls(None, ref)
-        local = Path(src).expanduser()
-        return cls(str(local.absolute()) if local.exists() else src, ref)
+            return cls(None, ref, trust)
+        check_source(src, origin="--template")
+        local = user_path(Path(src), flag="--template")
+        return cls(str(local) if local.exists() else src, ref, trust)
 
 
 @contextmanager
@@ -115,16 +131,16 @@ def checked_out(source: TemplateSource) -> Iterator[Path]:
     if source.src is None:
         yield bundled_template_dir()
         return
-    local = Path(source.src).expanduser()
+    local = Path(source.src)
     if local.is_dir() and not (local / ".git").exists():
         yield local  # a plain directory: no versions to choose from
         return
     with tempfile.TemporaryDirectory(prefix="scaffold-template-") as tmp:
         clone = Path(tmp) / "template"
-        _git("clone", "--quiet", source.src, str(clone), cwd=Path(tmp))
+        _git("clone", "--quiet", "--", source.src, str(clone), cwd=Path(tmp))
         ref = source.ref or latest_tag(clone)
         if ref:
-            _git("checkout", "--quiet", ref, cwd=clone)
+            _git("checkout", "--quiet", ref, "--", cwd=clone)
         yield clone
 
 
@@ -139,7 +155,8 @@ def latest_tag(repo: Path) -> str | None:
 
 def remote_latest_tag(src: str) -> str | None:
     """Return the highest vX.Y.Z tag of a template source (path or URL) without cloning it."""
-    refs = _git("ls-remote", "--tags", "--refs", src, cwd=Path.cwd())
+    check_source(src, origin="the template source")
+    refs = _git("ls-remote", "--tags", "--refs", "--", src, cwd=Path.cwd())
     tags = [line.split("refs/tags/", 1)[1] for line in refs.splitlines() if "refs/tags/" in line]
     versions = [
         (tuple(int(n) for n in m.groups()), t) for t in tags if (m := _VERSION_TAG.match(t))
@@ -151,13 +168,10 @@ def init_golden(
     destination: Path, version: str, progress: Callable[[str], None] = lambda _: None
 ) -> Path:
     """Create a golden-template git repository at destination, tagged INITIAL_TAG."""
-    target = destination.absolute()
+    target = user_path(destination, flag="DIR")
     check_target(target)
     progress("copying the bundled templates and creating the repository")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.scaffold-", dir=target.parent))
-    try:
-        repo = staging / target.name
+    with staged(target) as repo:
         shutil.copytree(
             bundled_template_dir(), repo, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
         )
@@ -167,11 +181,6 @@ def init_golden(
         workflow.write_text(TEMPLATE_CI.replace("{version}", version), encoding="utf-8")
         init_git(repo, f"Golden templates from scaffold {version}")
         _git("tag", INITIAL_TAG, cwd=repo)
-        if target.is_dir():
-            target.rmdir()
-        repo.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 

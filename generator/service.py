@@ -17,8 +17,10 @@ from generator import __version__
 from generator import recommend as engine
 from generator.errors import UsageError
 from generator.golden import TemplateSource, checked_out
-from generator.naming import validate_service_name
-from generator.project import ServiceRequest, check_target, create_service
+from generator.naming import go_module_problem, validate_service_name
+from generator.paths import user_path
+from generator.project import ServiceRequest, create_service
+from generator.staging import check_target
 from generator.template import MANAGED_BY_SCAFFOLD, Template
 
 Show = Callable[[str], None]
@@ -63,21 +65,31 @@ class NewResult:
 def new_service(options: NewOptions, progress: Callable[[str], None], show: Show) -> NewResult:
     """Create a service from options; raise a ScaffoldError subclass on any bad input."""
     with checked_out(options.template) as template_dir:
-        return _new_from(Template.load(template_dir), options, progress, show)
+        template = Template.load(template_dir, trusted=options.template.trust)
+        return _new_from(template, options, progress, show)
 
 
 def _new_from(
     template: Template, options: NewOptions, progress: Callable[[str], None], show: Show
 ) -> NewResult:
     name = validate_service_name(options.name, template.naming, template.rust_dependencies)
-    target = (options.directory or Path(name)).expanduser()
-    check_target(target.absolute())
+    given = options.directory or Path(name)
+    target = user_path(given, flag="--dir")
+    check_target(target)
 
     answers: dict[str, Any] = {"service_name": name}
     answers.update(parse_data(template, options.data))
-    answers.update(options.flags)
+    flags = dict(options.flags)
     if options.language:
-        answers["language"] = options.language
+        flags["language"] = options.language
+    for key, value in flags.items():
+        if key in answers and answers[key] != value:
+            flag = FLAG_FOR_QUESTION.get(key, key)
+            raise UsageError(
+                f"contradictory answers: {flag} {value} but --data {key}={answers[key]}",
+                hint=f"give {key} once",
+            )
+    answers.update(flags)
 
     recommendation = _choose_language(options, answers, show)
     answers.update(_remaining_answers(template, options, answers))
@@ -93,6 +105,7 @@ def _new_from(
             answers=answers,
             git=options.git,
             vcs_ref=source.ref,
+            trust=source.trust,
         ),
         progress=progress,
     )
@@ -100,7 +113,7 @@ def _new_from(
         name=name,
         language=str(answers["language"]),
         path=path,
-        display_path=os.path.relpath(path) if not target.is_absolute() else str(path),
+        display_path=str(path) if given.expanduser().is_absolute() else os.path.relpath(path),
         recommendation=recommendation,
     )
 
@@ -122,7 +135,13 @@ def parse_data(template: Template, pairs: list[str]) -> dict[str, Any]:
                 if k not in MANAGED_BY_SCAFFOLD and k != "service_name"
             )
             raise UsageError(f"unknown template question {key!r} in --data", hint=f"known: {known}")
-        parsed[key] = template.coerce(question, raw)
+        value = template.coerce(question, raw)
+        if key in parsed and parsed[key] != value:
+            raise UsageError(
+                f"contradictory answers: --data {key}={parsed[key]} and --data {key}={value}",
+                hint=f"give {key} once",
+            )
+        parsed[key] = value
     return parsed
 
 
@@ -200,12 +219,23 @@ def _remaining_answers(
 
 
 def _validate(template: Template, answers: dict[str, Any]) -> None:
-    """Check every answer with the template's validators before anything touches the disk."""
+    """Check every answer before anything touches the disk.
+
+    Three layers: text is printable and on one line (every answer lands in files and logs), the
+    template's own validators (the platform's policy), and the toolchains' rules, which no
+    template can relax (a module path the go tool rejects never builds).
+    """
     for key, value in answers.items():
         question = template.questions.get(key)
         if question is None or key in MANAGED_BY_SCAFFOLD:
             continue
-        problem = template.problem_with(question, value, answers)
+        problem = ""
+        if isinstance(value, str) and not value.isprintable():
+            problem = "must be printable text on one line (no control characters)"
+        elif key == "go_module" and answers.get("language") == "go":
+            reason = go_module_problem(str(value))
+            problem = f"the go tool rejects this module path: {reason}" if reason else ""
+        problem = problem or template.problem_with(question, value, answers)
         if problem:
             flag = FLAG_FOR_QUESTION.get(key, f"--data {key}=…")
             raise UsageError(f"invalid {key} {value!r}: {problem}", hint=f"fix {flag}")

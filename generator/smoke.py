@@ -120,7 +120,7 @@ class Smoke:
     def run(self, selected: Iterable[Variant], jobs: int = 1) -> list[VariantResult]:
         selected = list(selected)
         with checked_out(self.source) as template_dir:
-            template = Template.load(template_dir)
+            template = Template.load(template_dir, trusted=self.source.trust)
             source = self.source.src or str(template_dir)
             with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
                 return list(pool.map(lambda v: self._one(template, source, v), selected))
@@ -158,7 +158,7 @@ class Smoke:
         service.parent.mkdir(parents=True)
         answers = {**variant.answers, "description": f"Smoke test of {variant.name}."}
         try:
-            render(source, service, answers, vcs_ref=self.source.ref)
+            render(source, service, answers, vcs_ref=self.source.ref, trust=self.source.trust)
         except Exception as error:
             raise StepFailed(str(error)) from None
         return f"rendered into {service}"

@@ -3,12 +3,17 @@
 The generator asks its own questions (flags, questionary) but never re-types the template's
 defaults or validators: it renders them from copier.yml with the same Jinja filters copier uses,
 so a platform team that edits a default or a rule in copier.yml changes the CLI too.
+
+A template is untrusted input. Its expressions are evaluated in Jinja's sandbox (as copier
+evaluates them), every file read from it must resolve inside its root, and a template that wants
+to run code (copier's _tasks, _migrations, _jinja_extensions) is refused unless the user passed
+--trust.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -16,9 +21,42 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.exceptions
+import jinja2.sandbox
 import yaml
 
 from generator.errors import TemplateError, UsageError
+from generator.paths import inside
+
+# copier.yml settings that make copier run code from the template (copier's own list).
+CODE_RUNNING_SETTINGS = ("_tasks", "_migrations", "_jinja_extensions")
+TRUST_HINT = (
+    "scaffold runs no code from a template; if you trust this one, pass --trust "
+    "(it lets the template run commands on this machine)"
+)
+# Jinja environment options a template may set with _envops (copier passes them through too).
+_ENVOPS = frozenset(
+    {
+        "block_start_string",
+        "block_end_string",
+        "variable_start_string",
+        "variable_end_string",
+        "comment_start_string",
+        "comment_end_string",
+        "line_statement_prefix",
+        "line_comment_prefix",
+        "trim_blocks",
+        "lstrip_blocks",
+        "newline_sequence",
+        "keep_trailing_newline",
+        "autoescape",
+        "undefined",
+    }
+)
+_UNDEFINED = {
+    "jinja2.Undefined": jinja2.Undefined,
+    "jinja2.StrictUndefined": jinja2.StrictUndefined,
+}
 
 # Questions that scaffold fills in itself (from the recommendation step); never prompted.
 MANAGED_BY_SCAFFOLD = frozenset(
@@ -55,27 +93,40 @@ class Question:
 
 @dataclass(frozen=True)
 class Template:
-    """A copier template root that follows scaffold's layout (copier.yml + shared/)."""
+    """A copier template root that follows scaffold's layout (copier.yml + shared/).
+
+    trusted is the user's --trust: only then may the template run code (copier's _tasks,
+    _migrations and _jinja_extensions).
+    """
 
     root: Path
+    trusted: bool = False
 
     @classmethod
-    def load(cls, root: Path) -> Template:
+    def load(cls, root: Path, *, trusted: bool = False) -> Template:
         """Open a template root, failing early with a clear error if it is not one."""
         if not (root / "copier.yml").is_file():
             raise TemplateError(
                 f"{root} is not a scaffold template (no copier.yml)",
                 hint="pass a directory created by `scaffold golden init`",
             )
-        return cls(root)
+        template = cls(root, trusted)
+        wants_code = [key for key in CODE_RUNNING_SETTINGS if template.config.get(key)]
+        if wants_code and not trusted:
+            raise TemplateError(
+                f"refused: the template wants to run code ({', '.join(wants_code)} in copier.yml)",
+                hint=TRUST_HINT,
+            )
+        return template
 
     @cached_property
     def config(self) -> dict[str, Any]:
         """Parse copier.yml."""
+        path = inside(self.root, "copier.yml", source="the template")
         try:
-            data = yaml.safe_load((self.root / "copier.yml").read_text(encoding="utf-8"))
-        except yaml.YAMLError as error:
-            raise TemplateError(f"copier.yml is not valid YAML: {error}") from error
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            raise TemplateError(f"copier.yml cannot be read: {_first_line(error)}") from None
         if not isinstance(data, dict):
             raise TemplateError("copier.yml must be a mapping of questions")
         return data
@@ -93,7 +144,7 @@ class Template:
     @cached_property
     def rust_dependencies(self) -> frozenset[str]:
         """Package names in the Rust lockfile: a service may not take one (cargo would clash)."""
-        path = self.root / "shared" / "rust" / "Cargo.lock.deps"
+        path = inside(self.root, "shared/rust/Cargo.lock.deps", source="the template")
         if not path.is_file():
             return frozenset()
         text = path.read_text(encoding="utf-8")
@@ -110,11 +161,11 @@ class Template:
         return self._shared_yaml("naming.yml")
 
     def _shared_yaml(self, name: str) -> dict[str, Any]:
-        path = self.root / "shared" / name
+        path = inside(self.root, f"shared/{name}", source="the template")
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise TemplateError(f"cannot read {path}: {error}") from error
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            raise TemplateError(f"cannot read shared/{name}: {_first_line(error)}") from None
         if not isinstance(data, dict):
             raise TemplateError(f"{path} must be a YAML mapping")
         return data
@@ -138,27 +189,54 @@ class Template:
         return found
 
     @cached_property
-    def _jinja(self) -> jinja2.Environment:
-        return jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(self.root)),
-            extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
-            autoescape=False,  # noqa: S701 - renders plain values, never HTML
-        )
+    def _jinja(self) -> jinja2.sandbox.SandboxedEnvironment:
+        """A sandbox like copier's: no Python internals, includes confined to the template."""
+        envops = self.config.get("_envops") or {}
+        if not isinstance(envops, dict) or not set(envops) <= _ENVOPS:
+            raise TemplateError(f"copier.yml: unsupported _envops {envops!r}")
+        options = dict(envops)
+        if "undefined" in options:
+            if options["undefined"] not in _UNDEFINED:
+                raise TemplateError(f"copier.yml: unsupported _envops.undefined {envops!r}")
+            options["undefined"] = _UNDEFINED[options["undefined"]]
+        extensions = ["jinja2_ansible_filters.AnsibleCoreFiltersExtension"]
+        if self.trusted:
+            extensions += list(self.config.get("_jinja_extensions") or [])
+        try:
+            return jinja2.sandbox.SandboxedEnvironment(
+                loader=_ConfinedLoader(self.root), extensions=extensions, **options
+            )
+        except (ImportError, TypeError, ValueError) as error:
+            raise TemplateError(f"copier.yml: cannot set up Jinja: {error}") from None
 
-    def _render(self, source: str, answers: Mapping[str, Any]) -> str:
+    def _render(self, source: str, answers: Mapping[str, Any], where: str) -> str:
         context = {"contract": self.contract, "naming": self.naming, **answers}
-        return self._jinja.from_string(source).render(context).strip()
+        try:
+            return self._jinja.from_string(source).render(context).strip()
+        except jinja2.exceptions.SecurityError as error:
+            raise TemplateError(
+                f"refused: copier.yml's {where} tries to escape the Jinja sandbox ({error})",
+                hint="this template is unsafe; nothing was run and nothing was written",
+            ) from None
+        except UsageError:
+            raise
+        except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError) as error:
+            raise TemplateError(
+                f"copier.yml's {where} cannot be evaluated: {_first_line(error)}"
+            ) from None
 
     def applies(self, question: Question, answers: Mapping[str, Any]) -> bool:
         """Whether copier would ask this question given the answers so far."""
         if isinstance(question.when, bool):
             return question.when
-        return self._render(str(question.when), answers).lower() in {"true", "yes", "1"}
+        rendered = self._render(str(question.when), answers, f"`when` of {question.key}")
+        return rendered.lower() in {"true", "yes", "1"}
 
     def default_for(self, question: Question, answers: Mapping[str, Any]) -> Any:
         """Render the question's default the way copier renders it."""
         if isinstance(question.default, str):
-            return self.coerce(question, self._render(question.default, answers))
+            rendered = self._render(question.default, answers, f"default of {question.key}")
+            return self.coerce(question, rendered)
         return question.default
 
     def coerce(self, question: Question, raw: Any) -> Any:
@@ -174,7 +252,13 @@ class Template:
         if question.type == "bool" and isinstance(raw, str):
             return raw.strip().lower() in {"true", "yes", "y", "1", "on"}
         if question.type in {"yaml", "json"} and isinstance(raw, str):
-            return yaml.safe_load(raw)
+            try:
+                return yaml.safe_load(raw)
+            except yaml.YAMLError as error:
+                raise UsageError(
+                    f"{question.key} is not valid YAML: {_first_line(error)}",
+                    hint=f"pass {question.key}=<YAML value>",
+                ) from None
         return raw
 
     def problem_with(self, question: Question, value: Any, answers: Mapping[str, Any]) -> str:
@@ -184,7 +268,27 @@ class Template:
             return f"must be one of: {allowed}"
         if not question.validator:
             return ""
-        return self._render(question.validator, {**answers, question.key: value})
+        context = {**answers, question.key: value}
+        return self._render(question.validator, context, f"validator of {question.key}")
+
+
+class _ConfinedLoader(jinja2.FileSystemLoader):
+    """Loads {% include %}d files only when they resolve inside the template root."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(str(root.resolve()))
+        self._root = root
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        inside(self._root, template, source="an {% include %} in copier.yml")
+        return super().get_source(environment, template)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _choices(raw: Any) -> Mapping[str, Any]:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import UsageError
-from generator.git import git
+from generator.git import check_ref, git
+from generator.paths import inside
 from generator.project import ServiceInfo, load_service, update
 
 CONFLICT_MARKER = "<<<<<<< "
@@ -31,17 +32,24 @@ def update_service(
     to: str | None = None,
     dry_run: bool = False,
     progress: Callable[[str], None] = lambda _: None,
+    *,
+    trust: bool = False,
 ) -> UpdateResult:
-    """Update the service at path; with dry_run, work on a throwaway clone and return the diff."""
+    """Update the service at path; with dry_run, work on a throwaway clone and return the diff.
+
+    trust (--trust) lets the template run code during the update (copier's tasks, migrations).
+    """
+    if to is not None:
+        check_ref(to, origin="--to")
     info = load_service(path)
     _require_updatable(info)
     progress(f"updating {info.name} from {info.answers['_src_path']} (three-way merge)")
     if not dry_run:
-        return _update_in(info, path, to)
+        return _update_in(info, path, to, trust)
     with tempfile.TemporaryDirectory(prefix="scaffold-update-") as tmp:
         clone = Path(tmp) / path.name
-        git(path.parent, "clone", "--quiet", str(path.absolute()), str(clone))
-        result = _update_in(load_service(clone), clone, to)
+        git(path.parent, "clone", "--quiet", "--", str(path.absolute()), str(clone))
+        result = _update_in(load_service(clone), clone, to, trust)
         git(clone, "add", "-A")
         diff = git(clone, "diff", "--cached", "--no-color")
         return UpdateResult(
@@ -74,18 +82,19 @@ def _require_updatable(info: ServiceInfo) -> None:
         )
 
 
-def _update_in(info: ServiceInfo, path: Path, to: str | None) -> UpdateResult:
+def _update_in(info: ServiceInfo, path: Path, to: str | None, trust: bool) -> UpdateResult:
     before = str(info.answers["_commit"])
-    update(path, to)
+    update(path, to, trust=trust)
     after = str(load_service(path).answers.get("_commit", before))
     changed = [line[3:] for line in git(path, "status", "--porcelain", "-uall").splitlines()]
-    conflicts = [name for name in changed if _has_conflict(path / name)]
+    conflicts = [name for name in changed if _has_conflict(path, name)]
     return UpdateResult(info.name, before, after, changed, conflicts)
 
 
-def _has_conflict(file: Path) -> bool:
+def _has_conflict(service: Path, name: str) -> bool:
+    """Whether a changed file holds conflict markers (never read through a symlink outside)."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = inside(service, name, source="git status").read_text(encoding="utf-8")
+    except (UsageError, OSError, UnicodeDecodeError):
         return False
     return any(line.startswith(CONFLICT_MARKER) for line in text.splitlines())
