@@ -14,7 +14,7 @@ from enum import Enum
 from pathlib import Path
 
 from benchmarks.common import HELLO_BODY, HELLO_PATH, BenchError, CommandLog, tail
-from generator.runtime import free_port
+from generator.conformance import free_port
 
 READY_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 15

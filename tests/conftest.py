@@ -94,7 +94,7 @@ def make(service: Path, target: str, timeout: int = 1500) -> None:
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """Generate (once per session) the default service of a language, without git."""
-    from generator.service import NewOptions, new_service
+    from generator.new import NewOptions, new_service
 
     made: dict[str, Path] = {}
 

@@ -18,8 +18,13 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import UsageError
-from generator.naming import RUST_KEYWORDS, go_module_problem, validate_service_name
-from generator.service import NewOptions, new_service
+from generator.new import (
+    RUST_KEYWORDS,
+    NewOptions,
+    go_module_problem,
+    new_service,
+    validate_service_name,
+)
 from generator.template import Template, bundled_template_dir
 from tests.conftest import ROOT, make, require_tools, tool_env
 

@@ -23,11 +23,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from generator.contract_check import ContractChecker
+from generator.conformance import ContractChecker
 from generator.errors import UsageError
-from generator.golden import TemplateSource, checked_out
-from generator.project import render
-from generator.template import Template
+from generator.template import Template, TemplateSource, checked_out, render
 
 Progress = Callable[[str], None]
 STEPS = ("render", "static", "build", "test", "lint", "contract")

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from generator.check import check_service
-from generator.contract_check import ContractChecker, Observation, _samples
+from generator.conformance import ContractChecker, Observation, check_service
+from generator.conformance._checker import _samples
 from generator.template import Template
 from tests.conftest import LANGUAGES, TEMPLATES, make
 

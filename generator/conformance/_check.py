@@ -1,14 +1,13 @@
 """`scaffold check`: tells whether this service still keeps the platform contract.
 
 With run=True the service is built (or its bin/NAME reused) and driven through every runtime
-item of the contract by generator.contract_check.
+item of the contract (generator.conformance._checker).
 """
 
 from __future__ import annotations
 
 import difflib
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -17,12 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import __version__
-from generator.contract_check import CheckResult, ContractChecker, Report
+from generator._paths import inside
+from generator.conformance._checker import CheckResult, ContractChecker, Report
 from generator.errors import ToolchainError
-from generator.golden import TemplateSource, checked_out, remote_latest_tag
-from generator.paths import inside
-from generator.project import ServiceInfo, load_service, render
-from generator.template import Template, bundled_template_dir
+from generator.template import (
+    ServiceInfo,
+    Template,
+    TemplateSource,
+    checked_out,
+    latest_version,
+    load_service,
+    render,
+    version_key,
+)
 
 Progress = Callable[[str], None]
 
@@ -68,22 +74,38 @@ def check_service(
     trust: bool = False,
     progress: Progress = lambda _: None,
 ) -> CheckOutcome:
-    """Run the checks on the service at path; trust lets its template run code (--trust)."""
+    """Run the checks on the service at path; trust lets its template run code (--trust).
+
+    Everything is judged against the template version the service records: its platform-owned
+    files and, with run, its contract (a platform team may have changed the contract since).
+    """
     info = load_service(path)
-    contract = Template.load(bundled_template_dir()).contract
+    source = recorded_source(info, trust=trust)
     report = Report()
     progress("comparing with the template (version and platform-owned files)")
-    report.results.extend(static_checks(info, trust=trust))
-    if run:
-        binary = path / contract["build"]["binary"].replace("{name}", info.name)
-        if build or not binary.is_file():
-            progress(f"building {info.name} (make build)")
-            built = _make_build(path)
-            report.results.append(built)
-            if not built.passed:
-                return CheckOutcome(info.name, info.language, report.results)
-        report.results.extend(ContractChecker(binary, info.name, contract).run(progress).results)
+    with checked_out(source) as template_dir:
+        template = Template.load(template_dir, trusted=trust)
+        report.results.extend(static_checks(info, source, template))
+        if run:
+            contract = template.contract
+            binary = path / contract["build"]["binary"].replace("{name}", info.name)
+            if build or not binary.is_file():
+                progress(f"building {info.name} (make build)")
+                built = _make_build(path)
+                report.results.append(built)
+                if not built.passed:
+                    return CheckOutcome(info.name, info.language, report.results)
+            checker = ContractChecker(binary, info.name, contract)
+            report.results.extend(checker.run(progress).results)
     return CheckOutcome(info.name, info.language, report.results)
+
+
+def recorded_source(info: ServiceInfo, *, trust: bool = False) -> TemplateSource:
+    """Return the template source and version a service records (the bundled ones if none)."""
+    answers = info.answers
+    if "_commit" in answers and "_src_path" in answers:
+        return TemplateSource(str(answers["_src_path"]), str(answers["_commit"]), trust)
+    return TemplateSource(trust=trust)
 
 
 def _make_build(path: Path) -> CheckResult:
@@ -101,59 +123,47 @@ def _make_build(path: Path) -> CheckResult:
 
 # -- static checks: version lag and drift of platform-owned files ------------------------------
 
-_VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
 EXIT_RUNTIME, EXIT_BEHIND, EXIT_DRIFTED = 1, 8, 16
 
 
-def static_checks(info: ServiceInfo, *, trust: bool = False) -> list[CheckResult]:
-    """Report whether the service is behind its template and whether platform files drifted."""
-    answers = info.answers
-    if "_commit" in answers and "_src_path" in answers:
-        src, recorded = str(answers["_src_path"]), str(answers["_commit"])
-        latest = remote_latest_tag(src)
-        behind = bool(latest and _version(latest) > _version(recorded))
-        version = CheckResult(
-            "template.version",
-            not behind,
-            f"behind: {recorded} -> {latest} available (run scaffold update)"
-            if behind
-            else f"{recorded} is the newest version of {src}",
-        )
-        return [version, _drift(info, TemplateSource(src, recorded, trust))]
-    recorded = str(answers.get("template_version") or "unknown")
-    if recorded != __version__:
-        return [
-            CheckResult(
-                "template.version",
-                False,
-                f"behind: generated from bundled templates {recorded}, scaffold has {__version__}",
-            )
-        ]
-    return [
-        CheckResult("template.version", True, f"bundled templates {recorded}"),
-        _drift(info, TemplateSource()),
-    ]
+def static_checks(
+    info: ServiceInfo, source: TemplateSource, template: Template
+) -> list[CheckResult]:
+    """Report whether the service is behind its template and whether platform files drifted.
+
+    template is the source checked out at the version the service records.
+    """
+    if source.bundled:
+        recorded = str(info.answers.get("template_version") or "unknown")
+        if recorded != __version__:
+            detail = f"behind: generated from bundled templates {recorded}"
+            return [CheckResult("template.version", False, f"{detail}, scaffold has {__version__}")]
+        version = CheckResult("template.version", True, f"bundled templates {recorded}")
+        return [version, _drift(info, source, template)]
+    src, recorded = str(source.src), str(source.ref)
+    latest = latest_version(src)
+    have, want = version_key(recorded), version_key(latest) if latest else None
+    behind = have is not None and want is not None and want > have
+    if behind:
+        detail = f"behind: {recorded} -> {latest} available (run scaffold update)"
+    elif have is None and latest:
+        detail = f"{recorded} is not a release; the newest release of {src} is {latest}"
+    else:
+        detail = f"{recorded} is the newest version of {src}"
+    return [CheckResult("template.version", not behind, detail), _drift(info, source, template)]
 
 
-def _version(tag: str) -> tuple[int, ...]:
-    match = _VERSION.match(tag)
-    return tuple(int(n) for n in match.groups()) if match else (0, 0, 0)
-
-
-def _drift(info: ServiceInfo, source: TemplateSource) -> CheckResult:
+def _drift(info: ServiceInfo, source: TemplateSource, template: Template) -> CheckResult:
     """Render the recorded version with the recorded answers and diff the platform files.
 
     Both the template and the service are untrusted: every owned path must resolve inside the
     fresh render and inside the service, so neither can make the diff print another file.
     """
     answers = {k: v for k, v in info.answers.items() if not k.startswith("_")}
+    owned = template.ownership["platform_owned"]
     with tempfile.TemporaryDirectory(prefix="scaffold-check-") as tmp:
         fresh = Path(tmp) / info.name
-        with checked_out(source) as template_dir:
-            owned = Template.load(template_dir, trusted=source.trust).ownership["platform_owned"]
-            render(
-                source.src or template_dir, fresh, answers, vcs_ref=source.ref, trust=source.trust
-            )
+        render(template.root, fresh, answers, vcs_ref=source.ref, trust=source.trust)
         diffs = []
         for name in owned:
             expected = inside(fresh, name, source="the template's shared/ownership.yml")

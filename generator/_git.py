@@ -76,3 +76,25 @@ def check_ref(ref: str, *, origin: str) -> str:
             hint="e.g. v1.2.0; `git tag --list` in the template repository shows the versions",
         )
     return ref
+
+
+def init_git(repo: Path, message: str) -> None:
+    """Create a git repository with one commit holding every rendered file."""
+    hint = "pass --no-git to skip creating a repository"
+    identity: list[str] = []
+    if not git(repo.parent, "config", "user.email", check=False).strip():
+        identity = ["-c", "user.name=scaffold", "-c", "user.email=scaffold@localhost"]
+    git(repo, "init", "-q", "-b", "main", hint=hint)
+    git(repo, "add", "-A", hint=hint)
+    git(
+        repo,
+        *identity,
+        "-c",
+        "commit.gpgsign=false",
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        message,
+        hint=hint,
+    )

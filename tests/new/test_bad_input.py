@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import Invoke, snapshot
+from tests.conftest import ROOT, Invoke, snapshot
 
 
 def one_line_error(stderr: str) -> bool:
@@ -108,7 +108,7 @@ def test_a_read_only_mount_is_one_line(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=ROOT,
     )
     assert result.returncode == 2, result.stderr
     assert "Read-only file system" in result.stderr

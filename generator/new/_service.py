@@ -8,22 +8,22 @@ generator.project, which owns copier.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from generator import __version__
 from generator import recommend as engine
+from generator._git import init_git
+from generator._paths import user_path
+from generator._staging import check_target, staged
 from generator.errors import UsageError
-from generator.golden import TemplateSource, checked_out
-from generator.naming import go_module_problem, validate_service_name
-from generator.paths import user_path
-from generator.project import ServiceRequest, create_service
-from generator.staging import check_target
-from generator.template import MANAGED_BY_SCAFFOLD, Template
+from generator.new._naming import go_module_problem, validate_service_name
+from generator.template import MANAGED_BY_SCAFFOLD, Template, TemplateSource, checked_out, render
 
 Show = Callable[[str], None]
+Progress = Callable[[str], None]
 
 # Flags that answer a template question directly; any other question takes --data key=value.
 FLAG_FOR_QUESTION = {
@@ -64,13 +64,19 @@ class NewResult:
 
 def new_service(options: NewOptions, progress: Callable[[str], None], show: Show) -> NewResult:
     """Create a service from options; raise a ScaffoldError subclass on any bad input."""
-    with checked_out(options.template) as template_dir:
-        template = Template.load(template_dir, trusted=options.template.trust)
-        return _new_from(template, options, progress, show)
+    # The version is chosen once: the questions are read from it and copier renders it.
+    source = options.template.resolved()
+    with checked_out(source) as template_dir:
+        template = Template.load(template_dir, trusted=source.trust)
+        return _new_from(template, source, options, progress, show)
 
 
 def _new_from(
-    template: Template, options: NewOptions, progress: Callable[[str], None], show: Show
+    template: Template,
+    source: TemplateSource,
+    options: NewOptions,
+    progress: Progress,
+    show: Show,
 ) -> NewResult:
     name = validate_service_name(options.name, template.naming, template.rust_dependencies)
     given = options.directory or Path(name)
@@ -94,7 +100,6 @@ def _new_from(
     recommendation = _choose_language(options, answers, show)
     answers.update(_remaining_answers(template, options, answers))
     _validate(template, answers)
-    source = options.template
     if source.bundled:
         answers["template_version"] = __version__
 
@@ -155,7 +160,7 @@ def _choose_language(
 
     if language is None:
         if options.interactive:
-            from generator import prompts
+            from generator.new import _prompts as prompts
 
             picked = prompts.choose_language_or_recommend() if not traits else prompts.RECOMMEND
             if picked == prompts.RECOMMEND:
@@ -203,7 +208,7 @@ def _remaining_answers(
         if not template.applies(question, context):
             continue
         if options.interactive:
-            from generator import prompts
+            from generator.new import _prompts as prompts
 
             added[key] = prompts.ask_question(template, question, context)
         elif options.defaults:
@@ -239,3 +244,33 @@ def _validate(template: Template, answers: dict[str, Any]) -> None:
         if problem:
             flag = FLAG_FOR_QUESTION.get(key, f"--data {key}=…")
             raise UsageError(f"invalid {key} {value!r}: {problem}", hint=f"fix {flag}")
+
+
+@dataclass(frozen=True)
+class ServiceRequest:
+    """Everything needed to render one service."""
+
+    template: Path | str
+    target: Path
+    answers: Mapping[str, Any]
+    git: bool = True
+    vcs_ref: str | None = None
+    trust: bool = False
+
+
+def create_service(request: ServiceRequest, progress: Progress = lambda _: None) -> Path:
+    """Render, optionally commit, and move the service into place; return its path."""
+    target = request.target.absolute()
+    with staged(target) as rendered:
+        progress(f"rendering {request.answers.get('language', '?')} template")
+        render(
+            request.template,
+            rendered,
+            request.answers,
+            vcs_ref=request.vcs_ref,
+            trust=request.trust,
+        )
+        if request.git:
+            progress("creating git repository with an initial commit")
+            init_git(rendered, f"Initial commit from scaffold {__version__}")
+    return target

@@ -25,8 +25,8 @@ import jinja2.exceptions
 import jinja2.sandbox
 import yaml
 
+from generator._paths import inside
 from generator.errors import TemplateError, UsageError
-from generator.paths import inside
 
 # copier.yml settings that make copier run code from the template (copier's own list).
 CODE_RUNNING_SETTINGS = ("_tasks", "_migrations", "_jinja_extensions")
@@ -69,7 +69,7 @@ def bundled_template_dir() -> Path:
     packaged = Path(str(resources.files("generator"))) / "_templates"
     if (packaged / "copier.yml").is_file():
         return packaged
-    checkout = Path(__file__).resolve().parent.parent / "templates"
+    checkout = Path(__file__).resolve().parents[2] / "templates"
     if (checkout / "copier.yml").is_file():
         return checkout
     raise TemplateError(  # pragma: no cover - only a broken install gets here

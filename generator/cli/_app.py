@@ -216,8 +216,8 @@ def new(
     trust: Annotated[bool, typer.Option("--trust", help=TRUST_HELP)] = False,
 ) -> None:
     """Generate a new service in ./NAME (interactive on a terminal, scriptable with flags)."""
-    from generator import service  # deferred: keeps `scaffold --help` fast
-    from generator.golden import TemplateSource
+    from generator import new as service  # deferred: keeps `scaffold --help` fast
+    from generator.template import TemplateSource
 
     if ref and not template:
         raise UsageError("--ref needs --template", hint="pass --template SRC --ref TAG")
@@ -267,7 +267,7 @@ def recommend(
 
     traits = engine.parse_traits(trait or [])
     if not traits and sys.stdin.isatty() and not as_json:
-        from generator import prompts
+        from generator.new import _prompts as prompts
 
         traits = prompts.ask_traits(traits)
     result = engine.recommend(traits)
@@ -299,7 +299,7 @@ def check(
     trust: Annotated[bool, typer.Option("--trust", help=TRUST_HELP)] = False,
 ) -> None:
     """Check that a service still keeps the platform contract; non-zero exit on findings."""
-    from generator.check import check_service
+    from generator.conformance import check_service
 
     _warn_if_trusted(trust)
     outcome = check_service(path, run=run, build=build, trust=trust, progress=_progress)
@@ -343,7 +343,7 @@ def update(
     trust: Annotated[bool, typer.Option("--trust", help=TRUST_HELP)] = False,
 ) -> None:
     """Bring a service up to a newer golden template version, keeping local changes."""
-    from generator.update import update_service
+    from generator.lifecycle import update_service
 
     _warn_if_trusted(trust)
     result = update_service(path, to=to, dry_run=dry_run, progress=_progress, trust=trust)
@@ -395,9 +395,8 @@ def smoke(
     import os
     import shutil
 
-    from generator import smoke as runner
-    from generator.golden import TemplateSource, checked_out
-    from generator.template import Template
+    from generator.lifecycle import smoke as runner
+    from generator.template import Template, TemplateSource, checked_out
 
     _warn_if_trusted(trust)
     source = TemplateSource.parse(template, ref, trust=trust)
@@ -449,7 +448,7 @@ def golden_init(
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="New repository.")],
 ) -> None:
     """Start a versioned golden-template git repository from the bundled templates."""
-    from generator.golden import INITIAL_TAG, init_golden
+    from generator.lifecycle import INITIAL_TAG, init_golden
 
     path = init_golden(directory, __version__, progress=_progress)
     typer.echo(f"Created golden templates {INITIAL_TAG} in {path}")

@@ -510,7 +510,7 @@ def test_a_tie_goes_to_go() -> None:
 
 
 def test_the_model_guard_rejects_a_non_monotone_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import recommend as engine
+    from generator.recommend import _engine as engine
 
     engine._check_model()
     broken = {name: dict(pulls) for name, pulls in WEIGHTS.items()}

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import UsageError
-from generator.naming import RUST_KEYWORDS, go_module_problem, validate_service_name
+from generator.new import RUST_KEYWORDS, go_module_problem, validate_service_name
 from generator.template import Template, bundled_template_dir
 
 TEMPLATE = Template.load(bundled_template_dir())

@@ -13,9 +13,8 @@ import pytest
 import yaml
 
 from generator.errors import TemplateError
-from generator.golden import TemplateSource
-from generator.project import render
-from generator.service import NewOptions, new_service
+from generator.new import NewOptions, new_service
+from generator.template import TemplateSource, render
 from tests.conftest import LANGUAGES, TEMPLATES, Invoke, snapshot
 
 
@@ -225,7 +224,7 @@ def test_every_service_records_the_language_decision(
 
 def test_the_wheel_carries_the_templates(tmp_path: Path) -> None:
     """A non-editable install works: the templates ship inside the wheel."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     build = subprocess.run(
         [
             sys.executable,

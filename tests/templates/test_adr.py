@@ -14,7 +14,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from generator.recommend import Recommendation, recommend
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ADR = ROOT / "templates" / "shared" / "adr-0001-language-choice.md.jinja"
 
 Render = Callable[..., str]

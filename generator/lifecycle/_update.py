@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator._git import check_ref, git
+from generator._paths import inside
 from generator.errors import UsageError
-from generator.git import check_ref, git
-from generator.paths import inside
-from generator.project import ServiceInfo, load_service, update
+from generator.template import ServiceInfo, load_service, update
 
 CONFLICT_MARKER = "<<<<<<< "
 

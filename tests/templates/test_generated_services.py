@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from generator.contract_check import in_flight_shutdown
-from generator.runtime import RunningService
+from generator.conformance import in_flight_shutdown
+from generator.conformance import RunningService
 from tests.conftest import LANGUAGES, make, tool_env
 
 pytestmark = pytest.mark.slow

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.conformance._otlp import OtlpReceiver, ReceivedSpan
+from generator.conformance._runtime import Response, RunningService, free_port
 from generator.errors import ToolchainError
-from generator.otlp_receiver import OtlpReceiver, ReceivedSpan
-from generator.runtime import Response, RunningService, free_port
 
 Progress = Callable[[str], None]
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.errors import UsageError
-from generator.smoke import (
+from generator.lifecycle._smoke import (
     STEPS,
     StepResult,
     Variant,

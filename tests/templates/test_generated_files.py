@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.smoke import is_template_residue, matching_lines
+from generator.lifecycle._smoke import is_template_residue, matching_lines
 from tests.conftest import LANGUAGES, require_tools, tool_env
 
 PLACEHOLDERS = re.compile(r"\b(TODO|FIXME|XXX|CHANGEME)\b|(?i:lorem ipsum|your[-_ ]service)")
