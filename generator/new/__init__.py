@@ -10,6 +10,7 @@ from generator.new._service import (
     NewOptions,
     NewResult,
     ServiceRequest,
+    answers_from_flags,
     create_service,
     new_service,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "NewOptions",
     "NewResult",
     "ServiceRequest",
+    "answers_from_flags",
     "create_service",
     "go_module_problem",
     "new_service",

@@ -11,11 +11,11 @@ from typing import Any
 
 import questionary
 
+from generator._languages import LANGUAGES
 from generator.errors import Aborted
 from generator.recommend import TRAITS, Recommendation
 from generator.template import Question, Template
 
-LANGUAGE_LABELS = {"go": "Go (gin)", "rust": "Rust (axum)"}
 RECOMMEND = "recommend"
 
 
@@ -35,7 +35,7 @@ def choose_language_or_recommend() -> str:
         questionary.Choice(
             "Recommend for me (answer a few questions about the service)", RECOMMEND
         ),
-        *(questionary.Choice(label, key) for key, label in LANGUAGE_LABELS.items()),
+        *(questionary.Choice(spec.label, key) for key, spec in LANGUAGES.items()),
     ]
     return str(_ask(questionary.select("Language of the service?", choices=choices)))
 
@@ -67,10 +67,10 @@ def _choice(choices: list[questionary.Choice], value: str) -> questionary.Choice
 def accept_or_override(recommendation: Recommendation) -> str:
     """Let the user accept the recommended language or pick the other one."""
     recommended = recommendation.language
-    other = "rust" if recommended == "go" else "go"
+    other = next(key for key in LANGUAGES if key != recommended)
     choices = [
-        questionary.Choice(f"Accept: {LANGUAGE_LABELS[recommended]}", recommended),
-        questionary.Choice(f"Override: {LANGUAGE_LABELS[other]}", other),
+        questionary.Choice(f"Accept: {LANGUAGES[recommended].label}", recommended),
+        questionary.Choice(f"Override: {LANGUAGES[other].label}", other),
     ]
     return str(_ask(questionary.select("Use the recommended language?", choices=choices)))
 

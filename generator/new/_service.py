@@ -25,7 +25,8 @@ from generator.template import MANAGED_BY_SCAFFOLD, Template, TemplateSource, ch
 Show = Callable[[str], None]
 Progress = Callable[[str], None]
 
-# Flags that answer a template question directly; any other question takes --data key=value.
+# The one map between `scaffold new`'s flags and the template questions they answer; any other
+# question takes --data key=value. Messages name the flag the user would pass.
 FLAG_FOR_QUESTION = {
     "language": "--lang",
     "description": "--description",
@@ -33,6 +34,12 @@ FLAG_FOR_QUESTION = {
     "go_module": "--module",
     "port": "--port",
 }
+
+
+def answers_from_flags(flags: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn {"--owner": "team", ...} into question answers, leaving out flags not given."""
+    question_for = {flag: question for question, flag in FLAG_FOR_QUESTION.items()}
+    return {question_for[flag]: value for flag, value in flags.items() if value is not None}
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,9 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
+from generator._languages import LANGUAGES, Language
 from generator.errors import UsageError
 
 __all__ = [
@@ -45,10 +46,12 @@ __all__ = [
     "resolve_traits",
 ]
 
-Language = Literal["go", "rust"]
-
-TEMPLATES: Mapping[Language, str] = MappingProxyType({"go": "go-gin", "rust": "rust-axum"})
-_LABELS: Mapping[Language, str] = MappingProxyType({"go": "Go", "rust": "Rust"})
+TEMPLATES: Mapping[Language, str] = MappingProxyType(
+    {key: spec.template_dir for key, spec in LANGUAGES.items()}
+)
+_LABELS: Mapping[Language, str] = MappingProxyType(
+    {key: spec.name for key, spec in LANGUAGES.items()}
+)
 
 
 @dataclass(frozen=True)

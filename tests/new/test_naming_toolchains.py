@@ -47,9 +47,7 @@ class GoModulePathOracle:
         return self.process.stdout.readline().strip() == "ok"
 
     def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=10)
+        self.process.communicate(timeout=10)  # closes stdin, drains and closes stdout
 
 
 @pytest.fixture(scope="module")
