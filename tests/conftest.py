@@ -1,46 +1,58 @@
-"""Shared fixtures: invoking the CLI, locating tools, and generating services once per session."""
+"""Shared fixtures: invoking the CLI, a fixed git identity, services generated once per session.
+
+Plain helpers live in tests/helpers.py; they are re-exported here for older imports.
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from generator.cli import app
-from generator.template import bundled_template_dir
+from tests.helpers import (
+    LANGUAGES,
+    ROOT,
+    TEMPLATES,
+    CliResult,
+    Invoke,
+    cargo_target_dir,
+    lines,
+    make,
+    require_tools,
+    snapshot,
+    tool_env,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = bundled_template_dir()
-LANGUAGES = ("go", "rust")
+__all__ = [
+    "LANGUAGES",
+    "ROOT",
+    "TEMPLATES",
+    "CliResult",
+    "Invoke",
+    "cargo_target_dir",
+    "lines",
+    "make",
+    "require_tools",
+    "snapshot",
+    "tool_env",
+]
+
+TOOLS = {"go": ("make", "go", "golangci-lint"), "rust": ("make", "cargo")}
 
 
-def require_tools(*names: str) -> None:
-    """Skip when a toolchain is missing locally; fail in CI, where every test must run."""
-    path = tool_env()["PATH"]
-    missing = [name for name in names if shutil.which(name, path=path) is None]
-    if not missing:
-        return
-    message = f"needs {', '.join(missing)} on PATH (./scripts/test installs the linters)"
-    if os.environ.get("SCAFFOLD_REQUIRE_TOOLCHAINS"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@dataclass(frozen=True)
-class CliResult:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-
-Invoke = Callable[..., CliResult]
+@pytest.fixture(autouse=True)
+def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests commit as a fixed identity, whatever the machine's git config says."""
+    for key, value in {
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+    }.items():
+        monkeypatch.setenv(key, value)
 
 
 @pytest.fixture
@@ -53,42 +65,6 @@ def invoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
     return run
-
-
-def snapshot(path: Path) -> list[str]:
-    """Every path under a directory, for 'nothing was written' assertions."""
-    return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
-
-
-def cargo_target_dir() -> str:
-    """One target directory for all Rust builds of the session (see scripts/test)."""
-    return os.environ.get("SCAFFOLD_CARGO_TARGET_DIR", str(ROOT / ".cache" / "cargo-target"))
-
-
-def tool_env() -> dict[str, str]:
-    """Environment for make/go/cargo: repo-local linters on PATH, shared cargo target dir."""
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join(
-        [str(ROOT / ".tools" / "bin"), str(Path(sys.executable).parent), env.get("PATH", "")]
-    )
-    env["CARGO_TARGET_DIR"] = cargo_target_dir()
-    env.setdefault("GOFLAGS", "-mod=readonly")
-    return env
-
-
-def make(service: Path, target: str, timeout: int = 1500) -> None:
-    """Run `make TARGET` in a generated service; fail with the tail of its output."""
-    result = subprocess.run(
-        ["make", target],
-        cwd=service,
-        env=tool_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
-    assert result.returncode == 0, f"make {target} failed in {service}:\n{tail}"
 
 
 @pytest.fixture(scope="session")
@@ -112,13 +88,6 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]
         return made[language]
 
     return get
-
-
-def lines(text: str) -> Sequence[str]:
-    return [line for line in text.splitlines() if line.strip()]
-
-
-TOOLS = {"go": ("make", "go", "golangci-lint"), "rust": ("make", "cargo")}
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from pathlib import Path
 from generator._git import check_ref, git
 from generator._paths import inside
 from generator.errors import UsageError
-from generator.template import ServiceInfo, load_service, update
+from generator.template import ServiceInfo, latest_version, load_service, update
 
 CONFLICT_MARKER = "<<<<<<< "
 
@@ -43,7 +43,9 @@ def update_service(
         check_ref(to, origin="--to")
     info = load_service(path)
     _require_updatable(info)
-    progress(f"updating {info.name} from {info.answers['_src_path']} (three-way merge)")
+    src = str(info.answers["_src_path"])
+    to = to or latest_version(src)  # the same choice `new` and `check` make, passed to copier
+    progress(f"updating {info.name} from {src} to {to or 'HEAD'} (three-way merge)")
     if not dry_run:
         return _update_in(info, path, to, trust)
     with tempfile.TemporaryDirectory(prefix="scaffold-update-") as tmp:

@@ -8,35 +8,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import LANGUAGES, Invoke, make, require_tools, snapshot, tool_env
-
-
-@pytest.fixture(autouse=True)
-def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.com",
-    }.items():
-        monkeypatch.setenv(key, value)
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
-    ).stdout
-
-
-def release(golden: Path, tag: str, edits: dict[str, tuple[str, str]]) -> None:
-    """Platform team: edit template files (old -> new text), commit, tag."""
-    for name, (old, new) in edits.items():
-        path = golden / name
-        text = path.read_text()
-        assert old in text, f"{old!r} not in {name}"
-        path.write_text(text.replace(old, new, 1))
-    git(golden, "commit", "-qam", f"release {tag}")
-    git(golden, "tag", tag)
+from tests.helpers import (
+    LANGUAGES,
+    Invoke,
+    git,
+    make,
+    release,
+    require_tools,
+    snapshot,
+    tool_env,
+)
 
 
 def release_platform_v1_1(golden: Path, language: str) -> None:

@@ -13,12 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, Invoke, snapshot
-
-
-def one_line_error(stderr: str) -> bool:
-    lines = [line for line in stderr.splitlines() if not line.startswith("  · ")]
-    return len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in stderr
+from tests.helpers import ROOT, Invoke, one_line_error, snapshot
 
 
 @pytest.mark.parametrize(

@@ -6,52 +6,21 @@ none is committed as a usable template.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import TEMPLATES, Invoke, snapshot
+from tests import helpers
+from tests.helpers import Invoke, git, replace_in, snapshot
 
 SECRET = "TOP-SECRET-CONTENT"
 Edit = Callable[[Path], None]
 
 
-@pytest.fixture(autouse=True)
-def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.com",
-    }.items():
-        monkeypatch.setenv(key, value)
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=True)
-
-
 def template_copy(tmp_path: Path, edit: Edit, *, tagged: bool = False) -> Path:
-    """The bundled templates with one hostile edit, as a plain directory or a tagged repo."""
-    root = tmp_path / "hostile-template"
-    shutil.copytree(TEMPLATES, root, ignore=shutil.ignore_patterns("__pycache__"))
-    edit(root)
-    if tagged:
-        git(root, "init", "-q", "-b", "main")
-        git(root, "add", "-A")
-        git(root, "commit", "-qm", "template")
-        git(root, "tag", "v1.0.0")
-    return root
-
-
-def replace_in(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
+    return helpers.template_copy(tmp_path / "hostile-template", edit, tagged=tagged)
 
 
 def set_question_field(field: str, expression: str) -> Edit:
