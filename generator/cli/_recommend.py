@@ -26,7 +26,7 @@ def recommend(
     as_json: Json = False,
 ) -> None:
     """Recommend Go or Rust from the service's traits, with reasons and caveats."""
-    from generator import recommend as engine
+    from generator import recommender as engine
 
     traits = engine.parse_traits(trait or [])
     if not traits and sys.stdin.isatty() and not as_json:

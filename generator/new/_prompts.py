@@ -13,7 +13,7 @@ import questionary
 
 from generator._languages import LANGUAGES
 from generator.errors import Aborted
-from generator.recommend import TRAITS, Recommendation
+from generator.recommender import TRAITS, Recommendation
 from generator.template import Question, Template
 
 RECOMMEND = "recommend"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator import recommend as engine
+from generator import recommender as engine
 from generator._git import init_git
 from generator._paths import user_path
 from generator._staging import check_target, staged

@@ -10,7 +10,7 @@ import pexpect
 import pytest
 import yaml
 
-from generator.recommend import TRAITS
+from generator.recommender import TRAITS
 from tests.conftest import ROOT, snapshot
 
 DOWN = "\x1b[B"

@@ -12,7 +12,7 @@ import jinja2
 import pytest
 from jinja2.sandbox import SandboxedEnvironment
 
-from generator.recommend import Recommendation, recommend
+from generator.recommender import Recommendation, recommend
 
 ROOT = Path(__file__).resolve().parents[2]
 ADR = ROOT / "templates" / "shared" / "adr-0001-language-choice.md.jinja"

@@ -1,6 +1,6 @@
 """Recommend Go or Rust for a new service from its traits, and explain why (pure, no I/O)."""
 
-from generator.recommend._engine import (
+from generator.recommender._engine import (
     BASELINE_GO,
     BASELINE_WHY,
     CLOSE_CALL_CONFIDENCE,

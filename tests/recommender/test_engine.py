@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.errors import UsageError
-from generator.recommend import (
+from generator.recommender import (
     BASELINE_GO,
     CLOSE_CALL_CONFIDENCE,
     TRAITS,
@@ -510,7 +510,7 @@ def test_a_tie_goes_to_go() -> None:
 
 
 def test_the_model_guard_rejects_a_non_monotone_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.recommend import _engine as engine
+    from generator.recommender import _engine as engine
 
     engine._check_model()
     broken = {name: dict(pulls) for name, pulls in WEIGHTS.items()}
