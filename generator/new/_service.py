@@ -66,7 +66,6 @@ class NewResult:
     language: str
     path: Path
     display_path: str
-    recommendation: engine.Recommendation | None
 
 
 def new_service(options: NewOptions, progress: Callable[[str], None], show: Show) -> NewResult:
@@ -104,7 +103,7 @@ def _new_from(
             )
     answers.update(flags)
 
-    recommendation = _choose_language(options, answers, show)
+    _choose_language(options, answers, show)
     answers.update(_remaining_answers(template, options, answers))
     _validate(template, answers)
     if source.bundled:
@@ -126,7 +125,6 @@ def _new_from(
         language=str(answers["language"]),
         path=path,
         display_path=str(path) if given.expanduser().is_absolute() else os.path.relpath(path),
-        recommendation=recommendation,
     )
 
 
@@ -157,9 +155,7 @@ def parse_data(template: Template, pairs: list[str]) -> dict[str, Any]:
     return parsed
 
 
-def _choose_language(
-    options: NewOptions, answers: dict[str, Any], show: Show
-) -> engine.Recommendation | None:
+def _choose_language(options: NewOptions, answers: dict[str, Any], show: Show) -> None:
     """Settle the language; record traits, recommendation and any override in the answers."""
     traits = engine.parse_traits(options.traits)
     language = answers.get("language")
@@ -198,7 +194,6 @@ def _choose_language(
     answers["traits"] = recommendation.traits if recommendation else dict(traits)
     answers["recommendation"] = recommendation.to_dict() if recommendation else {}
     answers["language_override"] = bool(recommendation and recommendation.language != language)
-    return recommendation
 
 
 def _remaining_answers(
