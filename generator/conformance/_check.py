@@ -88,7 +88,7 @@ def check_service(
         report.results.extend(static_checks(info, source, template))
         if run:
             contract = template.contract
-            binary = path / contract["build"]["binary"].replace("{name}", info.name)
+            binary = path / contract.build.binary_for(info.name)
             if build or not binary.is_file():
                 progress(f"building {info.name} (make build)")
                 built = _make_build(path)
@@ -160,7 +160,7 @@ def _drift(info: ServiceInfo, source: TemplateSource, template: Template) -> Che
     fresh render and inside the service, so neither can make the diff print another file.
     """
     answers = {k: v for k, v in info.answers.items() if not k.startswith("_")}
-    owned = template.ownership["platform_owned"]
+    owned = template.ownership.platform_owned
     with tempfile.TemporaryDirectory(prefix="scaffold-check-") as tmp:
         fresh = Path(tmp) / info.name
         render(template.root, fresh, answers, vcs_ref=source.ref, trust=source.trust)

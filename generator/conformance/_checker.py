@@ -22,6 +22,7 @@ from typing import Any
 from generator.conformance._otlp import OtlpReceiver, ReceivedSpan
 from generator.conformance._runtime import Response, RunningService, free_port
 from generator.errors import ToolchainError
+from generator.template import Contract
 
 Progress = Callable[[str], None]
 
@@ -105,14 +106,13 @@ class Observation:
 class ContractChecker:
     """Runs the contract scenarios against one built binary."""
 
-    def __init__(self, binary: Path, service_name: str, contract: Mapping[str, Any]) -> None:
+    def __init__(self, binary: Path, service_name: str, contract: Contract) -> None:
         self.binary = binary
         self.service = service_name
-        self.c = contract
-        self.env_defaults = {e["name"]: e["default"] for e in contract["env"]}
-        self.fields = contract["logging"]["fields"]
-        self.access = contract["logging"]["access"]["fields"]
-        self.routes = contract["routes"]
+        self.c = contract.model_dump()
+        self.fields = self.c["logging"]["fields"]
+        self.access = self.c["logging"]["access"]["fields"]
+        self.routes = self.c["routes"]
         self.hello_path = self.routes["hello"].replace("{name}", "world")
         self.late_path = self.routes["hello"].replace("{name}", "late")
         self.shutdown_limit = 5.0

@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +77,7 @@ class VariantResult:
         return sum(step.seconds for step in self.steps)
 
 
-def variants(axes: Mapping[str, list[Any]], matrix: str, language: str | None) -> list[Variant]:
+def variants(axes: Mapping[str, Sequence[Any]], matrix: str, language: str | None) -> list[Variant]:
     """Enumerate the full product, or a greedy all-pairs cover of it (deterministic)."""
     if language is not None:
         axes = {**axes, "language": [language]}
@@ -225,7 +225,7 @@ def _static(service: Path) -> str:
 
 def _contract(service: Path, variant: Variant, template: Template) -> str:
     name = str(variant.answers["service_name"])
-    binary = service / template.contract["build"]["binary"].replace("{name}", name)
+    binary = service / template.contract.build.binary_for(name)
     report = ContractChecker(binary, name, template.contract).run(lambda _: None)
     failed = [r for r in report.results if not r.passed]
     if failed:

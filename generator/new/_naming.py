@@ -9,10 +9,10 @@ template's edition, and the file names Windows reserves (which the go tool rejec
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Set
-from typing import Any
+from collections.abc import Set
 
 from generator.errors import UsageError
+from generator.template import NamingRules
 
 _HINT = "use lowercase letters, digits and single dashes, starting with a letter, e.g. payments-api"
 
@@ -44,7 +44,7 @@ _GO_PATH_PUNCTUATION = frozenset("-._~")
 
 
 def validate_service_name(
-    name: str, rules: Mapping[str, Any], dependencies: Set[str] = frozenset()
+    name: str, rules: NamingRules, dependencies: Set[str] = frozenset()
 ) -> str:
     """Return the name if every toolchain accepts it, else raise a UsageError saying why.
 
@@ -53,17 +53,16 @@ def validate_service_name(
     """
     if not name:
         raise UsageError("the service name is empty", hint=_HINT)
-    max_length = int(rules["max_length"])
-    if len(name) > max_length:
+    if len(name) > rules.max_length:
         raise UsageError(
-            f"the service name is {len(name)} characters long; the limit is {max_length}",
+            f"the service name is {len(name)} characters long; the limit is {rules.max_length}",
             hint="choose a shorter name",
         )
     # fullmatch, never search: a `$` in the pattern would otherwise let a trailing newline in.
-    if not re.fullmatch(str(rules["pattern"]), name):
+    if not re.fullmatch(rules.pattern, name):
         raise UsageError(f"invalid service name {name!r}", hint=_HINT)
     qualify = f"add a qualifier, e.g. {name}-svc"
-    if name in set(rules["reserved"]):
+    if name in rules.reserved:
         raise UsageError(
             f"{name!r} is reserved: it clashes with a Go or Rust toolchain name", hint=qualify
         )

@@ -6,6 +6,7 @@ sandbox, and nothing outside its root is read. `_copier` is the only module that
 
 from generator.template._answers import ANSWERS_FILE, ServiceInfo, load_service
 from generator.template._copier import render, update
+from generator.template._models import Contract, NamingRules, Ownership, SmokeAxes
 from generator.template._source import (
     TemplateSource,
     checked_out,
@@ -25,8 +26,12 @@ __all__ = [
     "ANSWERS_FILE",
     "MANAGED_BY_SCAFFOLD",
     "TRUST_HINT",
+    "Contract",
+    "NamingRules",
+    "Ownership",
     "Question",
     "ServiceInfo",
+    "SmokeAxes",
     "Template",
     "TemplateSource",
     "bundled_template_dir",

@@ -27,6 +27,13 @@ import yaml
 
 from generator._paths import inside
 from generator.errors import TemplateError, UsageError
+from generator.template._models import (
+    Contract,
+    NamingRules,
+    Ownership,
+    SmokeAxes,
+    parse_shared,
+)
 
 # copier.yml settings that make copier run code from the template (copier's own list).
 CODE_RUNNING_SETTINGS = ("_tasks", "_migrations", "_jinja_extensions")
@@ -117,6 +124,9 @@ class Template:
                 f"refused: the template wants to run code ({', '.join(wants_code)} in copier.yml)",
                 hint=TRUST_HINT,
             )
+        # Read shared/ now: a broken file there is the template's fault (exit 3), never a check
+        # or a name that fails later for a reason nobody can see.
+        _ = (template.contract, template.ownership, template.smoke, template.naming)
         return template
 
     @cached_property
@@ -132,14 +142,14 @@ class Template:
         return data
 
     @cached_property
-    def contract(self) -> dict[str, Any]:
+    def contract(self) -> Contract:
         """The platform contract (shared/contract.yml), the single source of truth."""
-        return self._shared_yaml("contract.yml")
+        return parse_shared(Contract, self._shared_yaml("contract.yml"), "shared/contract.yml")
 
     @cached_property
-    def ownership(self) -> dict[str, Any]:
+    def ownership(self) -> Ownership:
         """Which files the platform owns (shared/ownership.yml)."""
-        return self._shared_yaml("ownership.yml")
+        return parse_shared(Ownership, self._shared_yaml("ownership.yml"), "shared/ownership.yml")
 
     @cached_property
     def rust_dependencies(self) -> frozenset[str]:
@@ -147,28 +157,34 @@ class Template:
         path = inside(self.root, "shared/rust/Cargo.lock.deps", source="the template")
         if not path.is_file():
             return frozenset()
-        text = path.read_text(encoding="utf-8")
+        text = _read(path, "shared/rust/Cargo.lock.deps")
         return frozenset(re.findall(r'name = "([^"]+)"\nversion = "[^"]+"\nsource = ', text))
 
     @cached_property
-    def smoke(self) -> dict[str, Any]:
+    def smoke(self) -> SmokeAxes:
         """The variant axes `scaffold smoke` covers (shared/smoke.yml)."""
-        return self._shared_yaml("smoke.yml")
+        return parse_shared(SmokeAxes, self._shared_yaml("smoke.yml"), "shared/smoke.yml")
 
     @cached_property
-    def naming(self) -> dict[str, Any]:
+    def naming(self) -> NamingRules:
         """The service-name rules (shared/naming.yml)."""
-        return self._shared_yaml("naming.yml")
+        return parse_shared(NamingRules, self._shared_yaml("naming.yml"), "shared/naming.yml")
 
-    def _shared_yaml(self, name: str) -> dict[str, Any]:
+    @cached_property
+    def _jinja_context(self) -> dict[str, Any]:
+        """What copier.yml's expressions see besides the answers: the raw YAML, as copier has."""
+        return {
+            "contract": self._shared_yaml("contract.yml"),
+            "naming": self._shared_yaml("naming.yml"),
+        }
+
+    def _shared_yaml(self, name: str) -> Any:
+        """Parse a shared/ file's YAML, unchecked (the models above check it)."""
         path = inside(self.root, f"shared/{name}", source="the template")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            return yaml.safe_load(_read(path, f"shared/{name}"))
+        except yaml.YAMLError as error:
             raise TemplateError(f"cannot read shared/{name}: {_first_line(error)}") from None
-        if not isinstance(data, dict):
-            raise TemplateError(f"{path} must be a YAML mapping")
-        return data
 
     @cached_property
     def questions(self) -> dict[str, Question]:
@@ -210,7 +226,7 @@ class Template:
             raise TemplateError(f"copier.yml: cannot set up Jinja: {error}") from None
 
     def _render(self, source: str, answers: Mapping[str, Any], where: str) -> str:
-        context = {"contract": self.contract, "naming": self.naming, **answers}
+        context = {**self._jinja_context, **answers}
         try:
             return self._jinja.from_string(source).render(context).strip()
         except jinja2.exceptions.SecurityError as error:
@@ -284,6 +300,13 @@ class _ConfinedLoader(jinja2.FileSystemLoader):
     ) -> tuple[str, str, Callable[[], bool]]:
         inside(self._root, template, source="an {% include %} in copier.yml")
         return super().get_source(environment, template)
+
+
+def _read(path: Path, name: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise TemplateError(f"cannot read {name}: {_first_line(error)}") from None
 
 
 def _first_line(error: BaseException) -> str:

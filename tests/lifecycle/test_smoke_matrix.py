@@ -23,7 +23,7 @@ from generator.lifecycle._smoke import (
 )
 from generator.template import Template, bundled_template_dir
 
-AXES = Template.load(bundled_template_dir()).smoke["axes"]
+AXES = Template.load(bundled_template_dir()).smoke.axes
 
 
 def covered_pairs(chosen: list[Variant]) -> set[tuple[tuple[str, object], tuple[str, object]]]:

@@ -1,0 +1,351 @@
+"""Typed views of the YAML files a template ships in shared/, for scaffold's own Python code.
+
+copier renders the Jinja templates from the raw YAML; Python reads these models instead, so a
+missing key, a misspelt key or a wrong type is reported once, when the template is loaded, as the
+template's fault (TemplateError, exit 3) naming the file and the key, and never later as a
+KeyError that looks like a service failing a check.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+)
+
+from generator.errors import TemplateError
+
+
+class _Strict(BaseModel):
+    """Every key is known, none is optional unless the file may leave it out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool):
+        return value
+    raise ValueError("must be a string, a number or a boolean")
+
+
+# A YAML scalar as written (one reason when it is not, rather than one per type it could be).
+Scalar = Annotated[str | int | float | bool, PlainValidator(_scalar)]
+
+
+# -- shared/contract.yml ---------------------------------------------------------------------
+
+
+class EnvVar(_Strict):
+    """One configuration variable; min and choices only for the kinds that use them."""
+
+    name: str
+    kind: Literal["port", "int", "level", "bool", "string"]
+    default: Scalar
+    help: str
+    min: int | None = None
+    choices: tuple[str, ...] | None = None
+
+
+class OtlpEndpoint(_Strict):
+    """The schemes OTEL_EXPORTER_OTLP_ENDPOINT may use."""
+
+    schemes: tuple[str, ...]
+
+
+class InvalidConfig(_Strict):
+    """A value every service must refuse at startup.
+
+    value must be a string in the YAML: an unquoted 0 or true would reach the environment as
+    Python's "0" or "True", not what the author wrote.
+    """
+
+    name: str
+    value: str
+
+
+class Routes(_Strict):
+    """Route templates in OpenTelemetry/axum syntax ({param})."""
+
+    liveness: str
+    readiness: str
+    metrics: str
+    hello: str
+
+
+class Health(_Strict):
+    """The body of the health endpoints and the binary's own health-check argument."""
+
+    status_key: str
+    ok: str
+    draining: str
+    healthcheck_arg: str
+
+
+class Hello(_Strict):
+    """The example route's answer: {message_key: message_prefix + name}."""
+
+    message_key: str
+    message_prefix: str
+
+
+class LogOutput(_Strict):
+    """How log lines are buffered."""
+
+    flush_interval_ms: int = Field(ge=1)
+    buffer_bytes: int = Field(ge=1)
+
+
+class LogFields(_Strict):
+    """Keys every log line carries (trace_id and span_id while a span is active)."""
+
+    time: str
+    level: str
+    msg: str
+    service: str
+    trace_id: str
+    span_id: str
+
+
+class LogLevels(_Strict):
+    """The level names written to the log, by LOG_LEVEL value."""
+
+    debug: str
+    info: str
+    warn: str
+    error: str
+
+
+class LogMessages(_Strict):
+    """The msg of the lifecycle lines, identical in both languages."""
+
+    started: str
+    shutting_down: str
+    stopped: str
+    invalid_config: str
+    failed: str
+    healthcheck_failed: str
+    panic_recovered: str
+    span_export_failed: str
+    telemetry_flush_failed: str
+
+
+class EventFields(_Strict):
+    """Keys of the event fields the lifecycle lines carry."""
+
+    port: str
+    error: str
+
+
+class AccessFields(_Strict):
+    """Keys of the access-log line, by meaning."""
+
+    method: str
+    route: str
+    path: str
+    status: str
+    duration: str
+
+
+class AccessLog(_Strict):
+    """The line written once per request."""
+
+    msg: str
+    fields: AccessFields
+
+
+class Logging(_Strict):
+    """JSON log lines on stdout."""
+
+    output: LogOutput
+    fields: LogFields
+    levels: LogLevels
+    messages: LogMessages
+    event_fields: EventFields
+    access: AccessLog
+
+
+class ProblemError(_Strict):
+    """One error the service answers with a problem document."""
+
+    status: int = Field(ge=400, le=599)
+    title: str
+    detail: str
+
+
+class ProblemErrors(_Strict):
+    """Every error both templates produce, by name."""
+
+    not_found: ProblemError
+    method_not_allowed: ProblemError
+    payload_too_large: ProblemError
+    timeout: ProblemError
+    internal: ProblemError
+
+
+class Problem(_Strict):
+    """RFC 9457 problem details."""
+
+    content_type: str
+    fields: tuple[str, ...]
+    optional_fields: tuple[str, ...]
+    type: str
+    errors: ProblemErrors
+
+
+class Tracing(_Strict):
+    """The server span of every request."""
+
+    span_name: str
+    span_kind: str
+    propagator: str
+    attributes: dict[str, Literal["string", "int"]]
+    error_attribute: str
+    exporter: str
+    traces_exporter_values: tuple[str, ...]
+    sampler_values: tuple[str, ...]
+
+
+class RequestDuration(_Strict):
+    """The request-duration histogram, and how it appears in Prometheus text."""
+
+    name: str
+    unit: str
+    attributes: tuple[str, ...]
+    buckets: tuple[float, ...]
+    prometheus_name: str
+    prometheus_labels: tuple[str, ...]
+
+
+class Metrics(_Strict):
+    """Metrics served on METRICS_PORT."""
+
+    request_duration: RequestDuration
+
+
+class Build(_Strict):
+    """What `make` offers and where `make build` leaves the binary."""
+
+    make_targets: tuple[str, ...]
+    binary: str
+
+    def binary_for(self, service_name: str) -> str:
+        """Return the binary's path relative to the service root."""
+        return self.binary.replace("{name}", service_name)
+
+
+class Contract(_Strict):
+    """shared/contract.yml: how every generated service behaves from the outside."""
+
+    contract_version: int
+    env: tuple[EnvVar, ...]
+    otel_env: tuple[str, ...]
+    otlp_endpoint: OtlpEndpoint
+    startup_failure_exit_code: int
+    invalid_config_examples: tuple[InvalidConfig, ...]
+    routes: Routes
+    health: Health
+    hello: Hello
+    logging: Logging
+    problem: Problem
+    tracing: Tracing
+    metrics: Metrics
+    build: Build
+
+
+# -- shared/ownership.yml, shared/smoke.yml, shared/naming.yml ----------------------------------
+
+
+class Ownership(_Strict):
+    """shared/ownership.yml: files the platform team owns in every service."""
+
+    platform_owned: tuple[str, ...]
+
+
+class SmokeAxes(_Strict):
+    """shared/smoke.yml: each axis is a template question and the answers worth proving."""
+
+    axes: dict[str, tuple[Scalar, ...]]
+
+    @field_validator("axes")
+    @classmethod
+    def _names_the_service(
+        cls, axes: dict[str, tuple[Scalar, ...]]
+    ) -> dict[str, tuple[Scalar, ...]]:
+        """Require a language and a service name: without them no variant can be built."""
+        missing = [key for key in ("language", "service_name") if not axes.get(key)]
+        if missing:
+            raise ValueError(f"needs values for {' and '.join(missing)}")
+        return axes
+
+    def __getitem__(self, key: Literal["axes"]) -> dict[str, tuple[Scalar, ...]]:
+        """Transitional: generator/cli/_smoke.py still reads smoke["axes"]; use .axes."""
+        return self.axes
+
+
+class NamingRules(_Strict):
+    """shared/naming.yml: the platform's rules for service names."""
+
+    pattern: str
+    max_length: int = Field(ge=1)
+    reserved: frozenset[str]
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        return pattern
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+Model = TypeVar("Model", bound=BaseModel)
+_MAX_PROBLEMS = 3
+
+
+def parse_shared(model: type[Model], data: Any, file: str) -> Model:
+    """Validate a shared/ file's parsed YAML, or raise a one-line TemplateError naming the keys."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise TemplateError(f"{file}: {_problems(error)}") from None
+
+
+def _problems(error: ValidationError) -> str:
+    """`key.path: reason` for each problem, unknown keys first (a typo is also a missing key)."""
+    errors = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    described = [_describe(e["loc"], e["type"], e["msg"], e.get("ctx")) for e in errors]
+    text = "; ".join(described[:_MAX_PROBLEMS])
+    if len(described) > _MAX_PROBLEMS:
+        text += f"; and {len(described) - _MAX_PROBLEMS} more"
+    return text
+
+
+_REASONS = {
+    "extra_forbidden": "unknown key",
+    "missing": "missing key",
+    "model_type": "must be a mapping",
+    "model_attributes_type": "must be a mapping",
+    "dict_type": "must be a mapping",
+    "tuple_type": "must be a list",
+    "frozen_set_type": "must be a list",
+}
+
+
+def _describe(
+    loc: tuple[int | str, ...], kind: str, message: str, ctx: dict[str, Any] | None
+) -> str:
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+    if kind == "value_error" and ctx and "error" in ctx:
+        message = str(ctx["error"])
+    reason = _REASONS.get(kind, message)
+    return f"{path.lstrip('.')}: {reason}" if path else reason
