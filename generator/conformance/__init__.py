@@ -1,32 +1,41 @@
 """`scaffold check`: whether a service still keeps its template and the platform contract.
 
 Static checks compare the service with a fresh render of the template version it records; with
---run, the service is built, started and driven through every item of the contract.
+--run, the service is built and started, the scenarios record what it does (observe), and pure
+verifiers judge every item of the contract from that record (verify).
 """
 
 from generator.conformance._check import CheckOutcome, check_service, static_checks
-from generator.conformance._checker import (
-    CheckResult,
-    ContractChecker,
+from generator.conformance._observation import (
+    TRACE_ID,
+    BurstRun,
+    MainRun,
     Observation,
-    Report,
-    in_flight_shutdown,
+    Response,
+    Run,
 )
 from generator.conformance._otlp import OtlpReceiver, ReceivedSpan
-from generator.conformance._runtime import Response, RunningService, free_port
+from generator.conformance._runtime import RunningService, free_port
+from generator.conformance._scenarios import Limits, in_flight_shutdown, observe
+from generator.conformance._verify import contract_items, verify
 
 __all__ = [
+    "TRACE_ID",
+    "BurstRun",
     "CheckOutcome",
-    "CheckResult",
-    "ContractChecker",
+    "Limits",
+    "MainRun",
     "Observation",
     "OtlpReceiver",
     "ReceivedSpan",
-    "Report",
     "Response",
+    "Run",
     "RunningService",
     "check_service",
+    "contract_items",
     "free_port",
     "in_flight_shutdown",
+    "observe",
     "static_checks",
+    "verify",
 ]

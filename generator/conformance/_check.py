@@ -1,7 +1,7 @@
 """`scaffold check`: tells whether this service still keeps the platform contract.
 
-With run=True the service is built (or its bin/NAME reused) and driven through every runtime
-item of the contract (generator.conformance._checker).
+With run=True the service is built (or its bin/NAME reused), driven through the contract's
+scenarios (generator.conformance._scenarios) and judged item by item (_verify).
 """
 
 from __future__ import annotations
@@ -11,14 +11,16 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator import __version__
 from generator._paths import inside
-from generator.conformance._checker import CheckResult, ContractChecker, Report
+from generator.conformance._scenarios import observe
+from generator.conformance._verify import verify
 from generator.errors import ToolchainError
+from generator.report import Result
 from generator.template import (
     ServiceInfo,
     Template,
@@ -34,12 +36,34 @@ Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
+class ItemResult(Result):
+    """A Result that also answers to the names generator/cli/_check.py still reads.
+
+    Transitional: once the CLI reads name and output, check_service returns plain Results.
+    """
+
+    @property
+    def item(self) -> str:
+        return self.name
+
+    @property
+    def diff(self) -> str:
+        return self.output
+
+
+@dataclass(frozen=True)
 class CheckOutcome:
     """All results of one `scaffold check` run."""
 
     service: str
     language: str
-    results: list[CheckResult]
+    results: list[ItemResult]
+
+    @classmethod
+    def of(cls, service: str, language: str, results: Sequence[Result]) -> CheckOutcome:
+        """Collect results (see ItemResult)."""
+        items = [ItemResult(r.name, r.passed, r.detail, r.seconds, r.output) for r in results]
+        return cls(service, language, items)
 
     @property
     def passed(self) -> bool:
@@ -52,7 +76,7 @@ class CheckOutcome:
         for result in self.results:
             if not result.passed:
                 code |= {"template.version": EXIT_BEHIND, "platform_files.drift": EXIT_DRIFTED}.get(
-                    result.item, EXIT_RUNTIME
+                    result.name, EXIT_RUNTIME
                 )
         return code
 
@@ -62,7 +86,7 @@ class CheckOutcome:
             "language": self.language,
             "passed": self.passed,
             "exit_code": self.exit_code,
-            "results": [result.to_dict() for result in self.results],
+            "results": [result.to_dict(key="item") for result in self.results],
         }
 
 
@@ -81,23 +105,23 @@ def check_service(
     """
     info = load_service(path)
     source = recorded_source(info, trust=trust)
-    report = Report()
+    results: list[Result] = []
     progress("comparing with the template (version and platform-owned files)")
     with checked_out(source) as template_dir:
         template = Template.load(template_dir, trusted=trust)
-        report.results.extend(static_checks(info, source, template))
+        results.extend(static_checks(info, source, template))
         if run:
             contract = template.contract
             binary = path / contract.build.binary_for(info.name)
             if build or not binary.is_file():
                 progress(f"building {info.name} (make build)")
                 built = _make_build(path)
-                report.results.append(built)
+                results.append(built)
                 if not built.passed:
-                    return CheckOutcome(info.name, info.language, report.results)
-            checker = ContractChecker(binary, info.name, contract)
-            report.results.extend(checker.run(progress).results)
-    return CheckOutcome(info.name, info.language, report.results)
+                    return CheckOutcome.of(info.name, info.language, results)
+            observation = observe(binary, contract, progress)
+            results.extend(verify(contract, info.name, observation))
+    return CheckOutcome.of(info.name, info.language, results)
 
 
 def recorded_source(info: ServiceInfo, *, trust: bool = False) -> TemplateSource:
@@ -108,7 +132,7 @@ def recorded_source(info: ServiceInfo, *, trust: bool = False) -> TemplateSource
     return TemplateSource(trust=trust)
 
 
-def _make_build(path: Path) -> CheckResult:
+def _make_build(path: Path) -> Result:
     make = shutil.which("make")
     if make is None:
         raise ToolchainError("make is not installed", hint="install make, or pass --no-build")
@@ -117,8 +141,8 @@ def _make_build(path: Path) -> CheckResult:
     )
     if result.returncode != 0:
         tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-3:])
-        return CheckResult("build", False, f"make build failed: {tail}")
-    return CheckResult("build", True, "make build")
+        return Result("build", False, f"make build failed: {tail}")
+    return Result("build", True, "make build")
 
 
 # -- static checks: version lag and drift of platform-owned files ------------------------------
@@ -126,9 +150,7 @@ def _make_build(path: Path) -> CheckResult:
 EXIT_RUNTIME, EXIT_BEHIND, EXIT_DRIFTED = 1, 8, 16
 
 
-def static_checks(
-    info: ServiceInfo, source: TemplateSource, template: Template
-) -> list[CheckResult]:
+def static_checks(info: ServiceInfo, source: TemplateSource, template: Template) -> list[Result]:
     """Report whether the service is behind its template and whether platform files drifted.
 
     template is the source checked out at the version the service records.
@@ -137,8 +159,8 @@ def static_checks(
         recorded = str(info.answers.get("template_version") or "unknown")
         if recorded != __version__:
             detail = f"behind: generated from bundled templates {recorded}"
-            return [CheckResult("template.version", False, f"{detail}, scaffold has {__version__}")]
-        version = CheckResult("template.version", True, f"bundled templates {recorded}")
+            return [Result("template.version", False, f"{detail}, scaffold has {__version__}")]
+        version = Result("template.version", True, f"bundled templates {recorded}")
         return [version, _drift(info, source, template)]
     src, recorded = str(source.src), str(source.ref)
     latest = latest_version(src)
@@ -150,10 +172,10 @@ def static_checks(
         detail = f"{recorded} is not a release; the newest release of {src} is {latest}"
     else:
         detail = f"{recorded} is the newest version of {src}"
-    return [CheckResult("template.version", not behind, detail), _drift(info, source, template)]
+    return [Result("template.version", not behind, detail), _drift(info, source, template)]
 
 
-def _drift(info: ServiceInfo, source: TemplateSource, template: Template) -> CheckResult:
+def _drift(info: ServiceInfo, source: TemplateSource, template: Template) -> Result:
     """Render the recorded version with the recorded answers and diff the platform files.
 
     Both the template and the service are untrusted: every owned path must resolve inside the
@@ -185,13 +207,10 @@ def _drift(info: ServiceInfo, source: TemplateSource, template: Template) -> Che
                 )
     if diffs:
         names = [d.splitlines()[1].removeprefix("+++ service/") for d in diffs]
-        return CheckResult(
-            "platform_files.drift",
-            False,
-            f"drifted: {', '.join(names)}",
-            diff="".join(diffs),
+        return Result(
+            "platform_files.drift", False, f"drifted: {', '.join(names)}", output="".join(diffs)
         )
-    return CheckResult("platform_files.drift", True, f"{len(owned)} platform-owned paths match")
+    return Result("platform_files.drift", True, f"{len(owned)} platform-owned paths match")
 
 
 def _text(path: Path) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from generator.conformance._observation import Response
 from generator.errors import ToolchainError
 
 
@@ -28,22 +29,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Response:
-    """An HTTP response, body decoded as JSON when it is JSON."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "")
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 @dataclass
@@ -93,9 +78,14 @@ class RunningService:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Kill the process if it is still running, and collect the rest of its output."""
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self._join_readers()
 
     def wait_ready(self, timeout: float = 20.0, path: str = "/readyz") -> None:
         """Poll the readiness path until it answers 200, or raise with the service's output."""
@@ -106,13 +96,19 @@ class RunningService:
             try:
                 if self.request("GET", path, timeout=1.0).status == 200:
                     return
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 pass
             time.sleep(0.05)
-        raise ToolchainError(
-            f"{self.binary.name} did not become ready on port {self.port}: "
-            + " | ".join((self.stdout_lines + self.stderr_lines)[-5:])
+        code = self.process.poll() if self.process else None
+        if code is not None:
+            self._join_readers()
+        why = (
+            f"exited with code {code} before it was ready"
+            if code is not None
+            else f"was not ready on port {self.port} after {timeout:g} s"
         )
+        tail = " | ".join((self.stdout_lines + self.stderr_lines)[-5:])
+        raise ToolchainError(f"{self.binary.name} {why}: {tail or '(no output)'}")
 
     def request(
         self,
@@ -121,13 +117,15 @@ class RunningService:
         headers: Mapping[str, str] | None = None,
         body: bytes | None = None,
         timeout: float = 10.0,
+        port: int | None = None,
     ) -> Response:
-        """Send one request on a fresh connection."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        """Send one request on a fresh connection, to PORT unless another port is given."""
+        conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=dict(headers or {}))
             raw = conn.getresponse()
-            return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, raw.read())
+            received = {k.lower(): v for k, v in raw.getheaders()}
+            return Response(method, path, raw.status, received, raw.read())
         finally:
             conn.close()
 
@@ -143,9 +141,13 @@ class RunningService:
     def wait(self, timeout: float = 30.0) -> int:
         """Wait for the process to exit and for its output to be read; return the exit code."""
         code = self._running().wait(timeout=timeout)
+        self._join_readers()
+        return code
+
+    def _join_readers(self) -> None:
+        """Wait until everything the process wrote has been collected."""
         for reader in self._readers:
             reader.join(timeout=5)
-        return code
 
     def json_logs(self) -> list[dict[str, Any]]:
         """Every stdout line parsed as JSON; a line that is not JSON raises ValueError."""

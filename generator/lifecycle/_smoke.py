@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from generator.conformance import ContractChecker
+from generator.conformance import observe, verify
 from generator.errors import UsageError
 from generator.template import Template, TemplateSource, checked_out, render
 
@@ -225,12 +225,12 @@ def _static(service: Path) -> str:
 
 def _contract(service: Path, variant: Variant, template: Template) -> str:
     name = str(variant.answers["service_name"])
-    binary = service / template.contract.build.binary_for(name)
-    report = ContractChecker(binary, name, template.contract).run(lambda _: None)
-    failed = [r for r in report.results if not r.passed]
+    contract = template.contract
+    results = verify(contract, name, observe(service / contract.build.binary_for(name), contract))
+    failed = [r for r in results if not r.passed]
     if failed:
-        raise StepFailed("\n".join(f"{r.item}: {r.detail}" for r in failed))
-    return f"{len(report.results)} contract items passed"
+        raise StepFailed("\n".join(f"{r.name}: {r.detail}" for r in failed))
+    return f"{len(results)} contract items passed"
 
 
 def summary_table(results: list[VariantResult]) -> str:

@@ -1,0 +1,129 @@
+"""What `scaffold check --run` saw a service do: raw data only, judged afterwards.
+
+The scenarios (_scenarios) start the service and fill an Observation in; the verifiers (_verify)
+read nothing else. An Observation round-trips through JSON, so a recorded one can be judged again
+without building or running anything (tests/data/observations holds real ones).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, TypeAdapter
+
+from generator.conformance._otlp import ReceivedSpan
+
+# What the scenarios send, which the verifiers expect to see again.
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+PARENT_ID = "00f067aa0ba902b7"
+TRACEPARENT = f"00-{TRACE_ID}-{PARENT_ID}-01"
+HELLO_NAME = "world"
+# The main run's problem responses, by the contract's name of the error each one provokes.
+PROVOKED_ERRORS = ("not_found", "method_not_allowed", "payload_too_large")
+
+
+def _bytes_to_json(value: bytes) -> str | dict[str, str]:
+    """Text stays readable in a recording; anything else is kept as base64."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"base64": base64.b64encode(value).decode("ascii")}
+
+
+def _bytes_from_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, dict) and set(value) == {"base64"}:
+        return base64.b64decode(value["base64"], validate=True)
+    return value
+
+
+Body = Annotated[
+    bytes,
+    PlainSerializer(_bytes_to_json, when_used="json"),
+    BeforeValidator(_bytes_from_json),
+]
+
+
+@dataclass(frozen=True)
+class Response:
+    """An HTTP response, with the method and path of the request that got it."""
+
+    method: str
+    path: str
+    status: int
+    headers: dict[str, str]
+    body: Body
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    def json(self) -> Any:
+        """Parse the body as JSON (ValueError when it is not JSON)."""
+        return json.loads(self.body)
+
+
+@dataclass
+class Run:
+    """One start of the service binary: what a scenario set and sent, and what came back.
+
+    error says why the scenario stopped early (the service never became ready, a request hung);
+    every item judged from this run then fails with it. A request that got no answer at all is in
+    unanswered, so only the items that need its response fail.
+    """
+
+    env: dict[str, str]
+    error: str = ""
+    ready_seconds: float | None = None
+    responses: dict[str, Response] = field(default_factory=dict)
+    unanswered: dict[str, str] = field(default_factory=dict)
+    # None: the process had not exited when the scenario stopped waiting (it was then killed).
+    exit_code: int | None = None
+    # From SIGTERM to exit, or from the start to exit for a process that refused to start.
+    exit_seconds: float | None = None
+    stdout: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)
+    spans: list[ReceivedSpan] = field(default_factory=list)
+
+
+@dataclass
+class MainRun(Run):
+    """The run that exercises every route, then SIGTERMs the service mid-request."""
+
+    in_flight_reply: Body = b""
+    alive_after_signal: bool = False
+
+
+@dataclass
+class BurstRun(Run):
+    """The run that sends a burst of requests with no collector listening."""
+
+    statuses: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Observation:
+    """Every scenario's raw data, in the order the scenarios ran."""
+
+    invalid_config: list[Run]
+    main: MainRun
+    shutdown_flush: Run
+    sdk_disabled: Run
+    traces_exporter_none: Run
+    no_collector: BurstRun
+
+    def to_json(self) -> str:
+        """Serialise for a recording (bytes as text when they are UTF-8, else base64)."""
+        return _ADAPTER.dump_json(self, indent=1).decode("utf-8") + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Observation:
+        """Read a recording back (pydantic.ValidationError when it does not fit)."""
+        return _ADAPTER.validate_json(text)
+
+
+_ADAPTER = TypeAdapter(Observation)

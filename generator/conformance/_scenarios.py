@@ -1,0 +1,298 @@
+"""The scenarios of `scaffold check --run`: start the built service, drive it, record everything.
+
+Nothing here judges. Each scenario fills its part of an Observation and _verify decides. A
+service that crashes, hangs or answers garbage is recorded as doing so (Run.error,
+Run.unanswered), so it fails the items that depend on it instead of stopping the checker.
+"""
+
+from __future__ import annotations
+
+import http.client
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.conformance._observation import (
+    HELLO_NAME,
+    PROVOKED_ERRORS,
+    TRACEPARENT,
+    BurstRun,
+    MainRun,
+    Observation,
+    Run,
+)
+from generator.conformance._otlp import OtlpReceiver
+from generator.conformance._runtime import RunningService, free_port
+from generator.errors import ScaffoldError
+from generator.template import Contract
+
+Progress = Callable[[str], None]
+
+# The main run caps request bodies at MAX_BODY_BYTES and sends one four times as large.
+MAX_BODY_BYTES = 1024
+UNKNOWN_PATH = "/no/such/path"
+LATE_NAME = "late"
+BURST = 100
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long the scenarios wait for a service; tests shorten them for fakes that hang."""
+
+    ready: float = 20.0  # for the readiness route to answer 200
+    refusal: float = 10.0  # for a process given an invalid configuration to exit
+    shutdown: float = 5.0  # SHUTDOWN_TIMEOUT_MS given to the service, in seconds
+
+    @property
+    def exit(self) -> float:
+        """How long a process may take to exit after SIGTERM before it counts as hung."""
+        return self.shutdown + 5
+
+
+def observe(
+    binary: Path,
+    contract: Contract,
+    progress: Progress = lambda _: None,
+    limits: Limits = Limits(),
+) -> Observation:
+    """Run every scenario against the binary and return what each one saw."""
+    scenarios = _Scenarios(binary, contract, limits)
+    progress("checking that invalid configuration fails fast")
+    invalid = [
+        scenarios.refusal({example.name: example.value})
+        for example in contract.invalid_config_examples
+    ]
+    progress("running the service against a local OTLP receiver")
+    main = scenarios.main()
+    progress("checking that pending spans are flushed at shutdown")
+    flush = scenarios.shutdown_flush()
+    progress("running with OTEL_SDK_DISABLED=true and OTEL_TRACES_EXPORTER=none")
+    sdk_disabled = scenarios.switch({"OTEL_SDK_DISABLED": "true"})
+    exporter_none = scenarios.switch({"OTEL_TRACES_EXPORTER": "none"})
+    progress("running with no collector listening")
+    no_collector = scenarios.no_collector()
+    return Observation(invalid, main, flush, sdk_disabled, exporter_none, no_collector)
+
+
+@dataclass(frozen=True)
+class _Scenarios:
+    binary: Path
+    contract: Contract
+    limits: Limits
+
+    def _path(self, name: str) -> str:
+        return self.contract.routes.hello.replace("{name}", name)
+
+    def _env(self, **extra: str) -> dict[str, str]:
+        base = {"SHUTDOWN_TIMEOUT_MS": str(int(self.limits.shutdown * 1000)), "LOG_LEVEL": "info"}
+        return {**base, **extra}
+
+    def refusal(self, setting: Mapping[str, str]) -> Run:
+        """Start with one invalid value; the service should exit at once."""
+        run = Run(self._env(**setting))
+
+        def drive(svc: RunningService) -> None:
+            started = time.monotonic()
+            run.exit_code = _exit_code(svc, self.limits.refusal)
+            if run.exit_code is not None:
+                run.exit_seconds = time.monotonic() - started
+
+        self._record(run, drive, ready=False)
+        return run
+
+    def main(self) -> MainRun:
+        """Every route, the errors a request can provoke, /metrics, then SIGTERM mid-request."""
+        routes = self.contract.routes
+        hello = self._path(HELLO_NAME)
+        provoke = {
+            "not_found": ("GET", UNKNOWN_PATH, None),
+            "method_not_allowed": ("DELETE", hello, None),
+            "payload_too_large": ("POST", hello, b"x" * (4 * MAX_BODY_BYTES)),
+        }
+        untraced = {routes.liveness, routes.readiness, routes.metrics}
+        with OtlpReceiver() as receiver:
+            run = MainRun(
+                self._env(
+                    OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                    OTEL_BSP_SCHEDULE_DELAY="100",
+                    HTTP_MAX_BODY_BYTES=str(MAX_BODY_BYTES),
+                )
+            )
+
+            def drive(svc: RunningService) -> None:
+                _ask(svc, run, "livez", "GET", routes.liveness)
+                _ask(svc, run, "readyz", "GET", routes.readiness)
+                _ask(svc, run, "hello", "GET", hello, headers={"traceparent": TRACEPARENT})
+                for error in PROVOKED_ERRORS:
+                    method, path, body = provoke[error]
+                    _ask(svc, run, error, method, path, body=body)
+                _ask(svc, run, "public_metrics", "GET", routes.metrics)
+                _ask(svc, run, "metrics", "GET", routes.metrics, port=svc.metrics_port)
+                # Spans leave in batches every 100 ms; wait for them before shutting down, so
+                # the trace items do not depend on the shutdown items.
+                traced = sum(r.path not in untraced for r in run.responses.values())
+                _wait_for(lambda: len(receiver.spans) >= traced, timeout=5)
+                run.in_flight_reply, run.alive_after_signal, elapsed = in_flight_shutdown(
+                    svc, self._path(LATE_NAME)
+                )
+                run.exit_code = _exit_code(svc, self.limits.exit)
+                run.exit_seconds = elapsed()
+                time.sleep(0.2)  # spans sent at exit may still be on their way
+
+            self._record(run, drive)
+            run.spans = list(receiver.spans)
+        return run
+
+    def shutdown_flush(self) -> Run:
+        """With a 60 s batch delay, a span can only reach the receiver through the flush."""
+        with OtlpReceiver() as receiver:
+            run = Run(
+                self._env(
+                    OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY="60000"
+                )
+            )
+
+            def drive(svc: RunningService) -> None:
+                _ask(svc, run, "late", "GET", self._path(LATE_NAME))
+                self._terminate(svc, run)
+                _wait_for(lambda: bool(receiver.spans), timeout=1)
+
+            self._record(run, drive)
+            run.spans = list(receiver.spans)
+        return run
+
+    def switch(self, setting: Mapping[str, str]) -> Run:
+        """One traced request with an OTel switch set and a receiver listening."""
+        with OtlpReceiver() as receiver:
+            run = Run(
+                self._env(
+                    **setting,
+                    OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                    OTEL_BSP_SCHEDULE_DELAY="50",
+                )
+            )
+
+            def drive(svc: RunningService) -> None:
+                path = self._path(HELLO_NAME)
+                _ask(svc, run, "hello", "GET", path, headers={"traceparent": TRACEPARENT})
+                time.sleep(0.3)  # six batch delays: anything exported has arrived
+                self._terminate(svc, run)
+                time.sleep(0.2)
+
+            self._record(run, drive)
+            run.spans = list(receiver.spans)
+        return run
+
+    def no_collector(self) -> BurstRun:
+        """Send a burst of requests while every span export fails."""
+        dead = f"http://127.0.0.1:{free_port()}"
+        run = BurstRun(self._env(OTEL_EXPORTER_OTLP_ENDPOINT=dead, OTEL_BSP_SCHEDULE_DELAY="50"))
+
+        def drive(svc: RunningService) -> None:
+            path = self._path(HELLO_NAME)
+            run.statuses = [svc.request("GET", path).status for _ in range(BURST)]
+            time.sleep(0.2)  # let the exporter fail a few times before shutting down
+            self._terminate(svc, run)
+
+        self._record(run, drive)
+        return run
+
+    def _terminate(self, svc: RunningService, run: Run) -> None:
+        svc.signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        run.exit_code = _exit_code(svc, self.limits.exit)
+        if run.exit_code is not None:
+            run.exit_seconds = time.monotonic() - signalled
+
+    def _record(
+        self, run: Run, drive: Callable[[RunningService], None], *, ready: bool = True
+    ) -> None:
+        """Start the binary with run.env and drive it; record its output whatever happens.
+
+        Any exception ends the scenario with run.error set: a service that crashes or hangs
+        fails the items judged from this run, never the checker.
+        """
+        svc = RunningService(self.binary, env=run.env)
+        started = time.monotonic()
+        try:
+            svc.start()
+            if ready:
+                svc.wait_ready(timeout=self.limits.ready, path=self.contract.routes.readiness)
+                run.ready_seconds = time.monotonic() - started
+            drive(svc)
+        except Exception as error:  # see the docstring
+            run.error = _one_line(error)
+            if svc.process is not None and run.exit_code is None:
+                run.exit_code = svc.process.poll()
+        finally:
+            svc.stop()
+            run.stdout, run.stderr = list(svc.stdout_lines), list(svc.stderr_lines)
+
+
+def _ask(
+    svc: RunningService,
+    run: Run,
+    key: str,
+    method: str,
+    path: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    body: bytes | None = None,
+    port: int | None = None,
+) -> None:
+    """Send one request; record its response under key, or why there was none."""
+    try:
+        run.responses[key] = svc.request(method, path, headers=headers, body=body, port=port)
+    except (OSError, http.client.HTTPException) as error:
+        run.unanswered[key] = f"{method} {path}: {_one_line(error)}"
+
+
+def _exit_code(svc: RunningService, timeout: float) -> int | None:
+    """Wait for the process to exit; None when it is still running after timeout seconds."""
+    try:
+        return svc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float) -> None:
+    """Poll until condition() holds or the timeout passes (the verifiers judge the outcome)."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _one_line(error: Exception) -> str:
+    text = (
+        error.one_line() if isinstance(error, ScaffoldError) else f"{type(error).__name__}: {error}"
+    )
+    return " ".join(text.split())
+
+
+def in_flight_shutdown(svc: RunningService, path: str) -> tuple[bytes, bool, Callable[[], float]]:
+    """Start a request, send SIGTERM mid-request, finish it; report reply and liveness.
+
+    The third value measures the seconds since the signal, for the caller to read once the
+    process has exited.
+    """
+    conn = socket.create_connection(("127.0.0.1", svc.port), timeout=10)
+    conn.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n".encode())
+    time.sleep(0.3)
+    svc.signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    time.sleep(0.5)
+    alive = svc.process is not None and svc.process.poll() is None
+    reply = b""
+    try:
+        conn.sendall(b"Connection: close\r\n\r\n")
+        while chunk := conn.recv(65536):
+            reply += chunk
+    except OSError:
+        pass
+    finally:
+        conn.close()
+    return reply, alive, lambda: time.monotonic() - signalled

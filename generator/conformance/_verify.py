@@ -1,0 +1,423 @@
+"""The verdicts of `scaffold check --run`: pure functions of the contract and an Observation.
+
+Every expectation comes from the contract file (templates/shared/contract.yml), the same file the
+templates render from, so templates, docs and checks cannot disagree. Each item checks one aspect
+only, so a broken service fails exactly the items it breaks. Nothing here does I/O: a recorded
+Observation gets the same verdicts as a live one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
+
+from generator.conformance._observation import (
+    HELLO_NAME,
+    PARENT_ID,
+    PROVOKED_ERRORS,
+    TRACE_ID,
+    Observation,
+    Response,
+    Run,
+)
+from generator.conformance._otlp import ReceivedSpan
+from generator.report import Result
+from generator.template import Contract
+
+TIME_FORMAT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+Check = Callable[[Contract, str, Observation], str]
+
+
+class Failed(Exception):
+    """An expectation of the contract that the service did not meet."""
+
+
+def expect(condition: bool, message: str) -> None:
+    """Raise Failed with the message unless the condition holds."""
+    if not condition:
+        raise Failed(message)
+
+
+def verify(contract: Contract, service_name: str, observation: Observation) -> list[Result]:
+    """Judge every contract item, in the order of contract_items."""
+    return [
+        _judge(name, check, contract, service_name, observation) for name, check in _items(contract)
+    ]
+
+
+def contract_items(contract: Contract) -> list[str]:
+    """Return the names of the runtime items `check --run` reports, in order."""
+    return [name for name, _ in _items(contract)]
+
+
+def _judge(
+    name: str, check: Check, contract: Contract, service: str, observation: Observation
+) -> Result:
+    """One item's Result; whatever the service sent that the check cannot read fails it."""
+    try:
+        detail = check(contract, service, observation)
+    except Failed as failure:
+        return Result(name, False, str(failure))
+    except (KeyError, TypeError, ValueError, IndexError) as error:
+        return Result(name, False, f"{type(error).__name__}: {error}")
+    return Result(name, True, detail)
+
+
+def _items(contract: Contract) -> list[tuple[str, Check]]:
+    errors = contract.problem.errors
+    problems: list[tuple[str, Check]] = [
+        (f"problem.{getattr(errors, error).status}", partial(_problem, error))
+        for error in PROVOKED_ERRORS
+    ]
+    return [
+        ("config.invalid_value_fails_fast", _invalid_config),
+        ("health.liveness", partial(_health, "livez")),
+        ("health.readiness", partial(_health, "readyz")),
+        ("route.example", _hello),
+        *problems,
+        ("logs.schema", _log_schema),
+        ("logs.access", _access_log),
+        ("route.template", _route_template),
+        ("trace.propagation", _propagation),
+        ("trace.server_span", _server_span),
+        ("trace.untraced_paths", _untraced),
+        ("metrics.exposed", _metrics),
+        ("shutdown.graceful", _graceful),
+        ("shutdown.flushes_spans", _flush),
+        (
+            "otel.sdk_disabled",
+            lambda c, _, o: _switch(c, o.sdk_disabled, "OTEL_SDK_DISABLED", want_ids=False),
+        ),
+        (
+            "otel.traces_exporter_none",
+            lambda c, _, o: _switch(
+                c, o.traces_exporter_none, "OTEL_TRACES_EXPORTER", want_ids=True
+            ),
+        ),
+        ("collector.missing", _no_collector),
+    ]
+
+
+# -- reading an observation ------------------------------------------------------------------
+
+
+AnyRun = TypeVar("AnyRun", bound=Run)
+
+
+def _finished(run: AnyRun) -> AnyRun:
+    """Return the run if its scenario ran to the end; else fail with why it stopped."""
+    expect(not run.error, run.error)
+    return run
+
+
+def _response(run: Run, key: str) -> Response:
+    if key in run.unanswered:
+        raise Failed(f"no answer to {run.unanswered[key]}")
+    expect(key in run.responses, f"the scenario sent no {key} request")
+    return run.responses[key]
+
+
+def _logs(run: Run) -> list[dict[str, Any]]:
+    """Return the stdout lines that are JSON objects."""
+    parsed = []
+    for line in run.stdout:
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            parsed.append(value)
+    return parsed
+
+
+def _access_lines(c: Contract, run: Run) -> list[dict[str, Any]]:
+    return [line for line in _logs(run) if c.logging.access.fields.path in line]
+
+
+def _access_line(c: Contract, run: Run, path: str) -> dict[str, Any]:
+    """Return the first access line for a path."""
+    key = c.logging.access.fields.path
+    lines = [line for line in _access_lines(c, run) if line[key] == path]
+    expect(bool(lines), f"no access line for {path}")
+    return lines[0]
+
+
+def _hello_span(run: Run) -> ReceivedSpan:
+    """Return the one exported span of the traced request to the example route."""
+    path = _response(run, "hello").path
+    spans = [
+        s for s in run.spans if s.attributes.get("url.path") == path and s.trace_id == TRACE_ID
+    ]
+    expect(len(spans) == 1, f"want 1 exported span for {path}, got {len(spans)}")
+    return spans[0]
+
+
+def _samples(run: Run) -> list[Sample]:
+    """Parse the Prometheus text the run got from METRICS_PORT into samples."""
+    text = _response(run, "metrics").body.decode("utf-8")
+    return [s for family in text_string_to_metric_families(text) for s in family.samples]
+
+
+def _shutdown_limit(run: Run) -> float:
+    """Return the seconds the service was given for shutdown (SHUTDOWN_TIMEOUT_MS)."""
+    return int(run.env["SHUTDOWN_TIMEOUT_MS"]) / 1000
+
+
+def _text(response: Response) -> str:
+    return response.body.decode("utf-8", "replace")
+
+
+# -- the items -------------------------------------------------------------------------------
+
+
+def _invalid_config(c: Contract, _: str, o: Observation) -> str:
+    examples = c.invalid_config_examples
+    expect(
+        len(o.invalid_config) == len(examples),
+        f"{len(o.invalid_config)} runs recorded for {len(examples)} invalid_config_examples",
+    )
+    want = c.startup_failure_exit_code
+    error_level = c.logging.levels.error
+    checked = []
+    for example, run in zip(examples, o.invalid_config, strict=True):
+        setting = f"{example.name}={example.value!r}"
+        expect(not run.error, f"{setting}: {run.error}")
+        expect(run.exit_code is not None, f"still running after {setting}")
+        expect(run.exit_code == want, f"{setting}: exit code {run.exit_code}, want {want}")
+        errors = [line for line in _logs(run) if line.get(c.logging.fields.level) == error_level]
+        expect(
+            len(errors) == 1,
+            f"{setting}: want one JSON {error_level} line, got {run.stdout!r}",
+        )
+        expect(example.name in json.dumps(errors[0]), f"{setting}: the error does not name it")
+        checked.append(f"{setting} in {run.exit_seconds or 0:.2f} s")
+    return f"exit {want} with one JSON {error_level} line naming the variable: " + ", ".join(
+        checked
+    )
+
+
+def _health(key: str, c: Contract, _: str, o: Observation) -> str:
+    response = _response(_finished(o.main), key)
+    expect(response.status == 200, f"status {response.status}")
+    expect(response.json() == {c.health.status_key: c.health.ok}, f"body {response.body!r}")
+    return f"200 {_text(response)}"
+
+
+def _hello(c: Contract, _: str, o: Observation) -> str:
+    response = _response(_finished(o.main), "hello")
+    expect(response.status == 200, f"status {response.status}")
+    expect(
+        response.content_type.startswith("application/json"),
+        f"content type {response.content_type!r}",
+    )
+    want = {c.hello.message_key: f"{c.hello.message_prefix}{HELLO_NAME}"}
+    expect(response.json() == want, f"body {response.body!r}, want {want}")
+    return f"200 {_text(response)}"
+
+
+def _problem(error: str, c: Contract, _: str, o: Observation) -> str:
+    spec = c.problem
+    want = getattr(spec.errors, error)
+    response = _response(_finished(o.main), error)
+    expect(response.status == want.status, f"status {response.status}")
+    expect(response.content_type == spec.content_type, f"content type {response.content_type!r}")
+    body = response.json()
+    keys = set(body)
+    allowed = set(spec.fields) | set(spec.optional_fields)
+    expect(set(spec.fields) <= keys <= allowed, f"keys {sorted(keys)}")
+    expect(
+        body["status"] == want.status and body["title"] == want.title,
+        f"status/title {body['status']!r}/{body['title']!r}",
+    )
+    expect(body["type"] == spec.type, f"type {body['type']!r}")
+    return f"{response.status} {spec.content_type} {sorted(keys)}"
+
+
+def _log_schema(c: Contract, service: str, o: Observation) -> str:
+    run = _finished(o.main)
+    logs = _logs(run)
+    expect(bool(run.stdout), "no log output")
+    expect(len(logs) == len(run.stdout), "a stdout line is not a JSON object")
+    f = c.logging.fields
+    levels = set(c.logging.levels.model_dump().values())
+    for line in logs:
+        for key in (f.time, f.level, f.msg, f.service):
+            expect(key in line, f"missing {key!r} in {line}")
+        expect(bool(TIME_FORMAT.match(str(line[f.time]))), f"time {line[f.time]!r}")
+        expect(line[f.level] in levels, f"level {line[f.level]!r}")
+        expect(line[f.service] == service, f"service {line[f.service]!r}")
+    return f"{len(logs)} JSON lines with {f.time}, {f.level}, {f.msg}, {f.service}"
+
+
+def _access_log(c: Contract, _: str, o: Observation) -> str:
+    """One line per request to a traced route, in order, with exactly the contract's keys."""
+    run = _finished(o.main)
+    f, access = c.logging.fields, c.logging.access.fields
+    routes = c.routes
+    untraced = {routes.liveness, routes.readiness, routes.metrics}
+    lines = _access_lines(c, run)
+    paths = [line[access.path] for line in lines]
+    logged = sorted(untraced & set(paths))
+    expect(not logged, f"access-logged {logged}")
+    sent = [r for r in run.responses.values() if r.path not in untraced]
+    want = [(r.method, r.path, r.status) for r in sent]
+    got = [(line[access.method], line[access.path], line[access.status]) for line in lines]
+    expect(got[: len(want)] == want, f"access lines {got}, want {want} first")
+    allowed = {f.time, f.level, f.msg, f.service, f.trace_id, f.span_id}
+    required = set(access.model_dump().values())
+    for line in lines[: len(want)]:
+        extra = set(line) - allowed - required
+        expect(not extra, f"unexpected keys {sorted(extra)}")
+        missing = required - set(line)
+        expect(not missing, f"missing keys {sorted(missing)}")
+        expect(line[f.msg] == c.logging.access.msg, f"msg {line[f.msg]!r}")
+        expect(isinstance(line[access.status], int), f"status {line[access.status]!r}")
+        expect(isinstance(line[access.duration], int | float), "duration is not a number")
+    unmatched = _access_line(c, run, _response(run, "not_found").path)
+    expect(unmatched[access.route] == "", 'an unmatched request\'s route is not ""')
+    return f"{len(lines)} access lines, keys {sorted(required)}"
+
+
+def _route_template(c: Contract, _: str, o: Observation) -> str:
+    run = _finished(o.main)
+    route = c.routes.hello
+    key = c.logging.access.fields.route
+    line = _access_line(c, run, _response(run, "hello").path)
+    expect(line.get(key) == route, f"access log {key} {line.get(key)!r}, want {route!r}")
+    span = _hello_span(run)
+    expect(
+        span.attributes.get("http.route") == route,
+        f"span http.route {span.attributes.get('http.route')!r}",
+    )
+    expect(span.name == f"GET {route}", f"span name {span.name!r}")
+    labelled = [s for s in _samples(run) if s.labels.get("http_route") == route]
+    expect(bool(labelled), f"no metric sample with http_route={route!r}")
+    return f"{route} in the access log, span name, span attribute and metric label"
+
+
+def _propagation(c: Contract, _: str, o: Observation) -> str:
+    run = _finished(o.main)
+    span = _hello_span(run)
+    expect(span.parent_span_id == PARENT_ID, f"parent {span.parent_span_id!r}, want {PARENT_ID}")
+    line = _access_line(c, run, _response(run, "hello").path)
+    trace_key, span_key = c.logging.fields.trace_id, c.logging.fields.span_id
+    expect(line.get(trace_key) == TRACE_ID, f"access log {trace_key} {line.get(trace_key)!r}")
+    expect(
+        line.get(span_key) == span.span_id,
+        f"access log {span_key} {line.get(span_key)!r}, span {span.span_id}",
+    )
+    return f"trace {TRACE_ID} parent {PARENT_ID} in span and access log"
+
+
+def _server_span(c: Contract, service: str, o: Observation) -> str:
+    run = _finished(o.main)
+    span = _hello_span(run)
+    tracing = c.tracing
+    expect(span.kind == f"SPAN_KIND_{tracing.span_kind}", f"kind {span.kind}")
+    route = span.attributes.get("http.route", "")
+    expect(span.name == f"GET {route}", f"name {span.name!r} does not match its http.route")
+    want = tracing.attributes
+    expect(
+        set(span.attributes) == set(want),
+        f"attributes {sorted(span.attributes)}, want {sorted(want)}",
+    )
+    for key, kind in want.items():
+        value = span.attributes[key]
+        ok = isinstance(value, int) if kind == "int" else isinstance(value, str)
+        expect(ok, f"{key}={value!r} is not {kind}")
+    expect(span.attributes["http.response.status_code"] == 200, "status code is not 200")
+    expect(span.attributes["http.request.method"] == "GET", "method is not GET")
+    expect(span.status_code != "STATUS_CODE_ERROR", "a 200 span has error status")
+    name = span.resource.get("service.name")
+    expect(name == service, f"resource service.name {name!r}, want {service!r}")
+    for other in run.spans:
+        if other.attributes.get("http.response.status_code", 0) >= 500:
+            expect(other.status_code == "STATUS_CODE_ERROR", "5xx span without error status")
+    return f"{span.name!r} {tracing.span_kind}, {len(want)} attributes, service.name={name}"
+
+
+def _untraced(c: Contract, _: str, o: Observation) -> str:
+    run = _finished(o.main)
+    expect(bool(run.spans), "no spans exported at all")
+    paths = {s.attributes.get("url.path") for s in run.spans}
+    untraced = {c.routes.liveness, c.routes.readiness, c.routes.metrics}
+    expect(not paths & untraced, f"spans for {sorted(str(p) for p in paths & untraced)}")
+    return f"no spans for {sorted(untraced)}"
+
+
+def _metrics(c: Contract, _: str, o: Observation) -> str:
+    run = _finished(o.main)
+    spec = c.metrics.request_duration
+    public = _response(run, "public_metrics")
+    expect(public.status == 404, f"{c.routes.metrics} must not be served on PORT")
+    samples = _samples(run)
+    name = spec.prometheus_name
+    buckets = [s for s in samples if s.name == f"{name}_bucket"]
+    expect(bool(buckets), f"no {name}_bucket samples on METRICS_PORT")
+    want = set(spec.prometheus_labels)
+    for bucket in buckets:
+        got = set(bucket.labels) - {"le"}
+        expect(got == want, f"labels {sorted(got)}, want {sorted(want)}")
+    expect(any(s.name == f"{name}_count" for s in samples), f"no {name}_count")
+    return f"{name} with labels {sorted(want)} on METRICS_PORT only"
+
+
+def _graceful(_: Contract, __: str, o: Observation) -> str:
+    run = _finished(o.main)
+    expect(run.alive_after_signal, "the process exited while a request was in flight")
+    expect(
+        run.in_flight_reply.startswith(b"HTTP/1.1 200"),
+        f"in-flight request got {run.in_flight_reply[:60]!r}",
+    )
+    expect(run.exit_code == 0, f"exit code {run.exit_code}")
+    took, limit = run.exit_seconds or 0.0, _shutdown_limit(run)
+    expect(took <= limit, f"took {took:.2f} s, limit {limit} s")
+    return f"in-flight request finished, exit 0 after {took:.2f} s"
+
+
+def _flush(_: Contract, __: str, o: Observation) -> str:
+    """With a 60 s batch delay, a span can only reach the receiver through the flush."""
+    run = _finished(o.shutdown_flush)
+    late = _response(run, "late")
+    expect(late.status == 200, f"status {late.status}")
+    expect(run.exit_code is not None, "did not exit after SIGTERM")
+    flushed = [s for s in run.spans if s.attributes.get("url.path") == late.path]
+    expect(bool(flushed), "the pending span was not flushed at shutdown")
+    expect(run.exit_code == 0, f"exit code {run.exit_code}")
+    return "pending span flushed on SIGTERM (batch delay 60 s), exit 0"
+
+
+def _switch(c: Contract, run: Run, variable: str, *, want_ids: bool) -> str:
+    """Nothing is exported; trace ids reach the logs only when spans are still made."""
+    run = _finished(run)
+    setting = f"{variable}={run.env[variable]}"
+    hello = _response(run, "hello")
+    expect(hello.status == 200, f"status {hello.status}")
+    expect(run.exit_code == 0, f"exit code {run.exit_code}")
+    expect(not run.spans, f"{len(run.spans)} spans exported")
+    has_ids = c.logging.fields.trace_id in _access_line(c, run, hello.path)
+    expect(
+        has_ids == want_ids,
+        f"trace_id {'missing from' if want_ids else 'present in'} the access log",
+    )
+    return f"{setting}: nothing exported, trace ids in logs: {want_ids}"
+
+
+def _no_collector(_: Contract, __: str, o: Observation) -> str:
+    run = _finished(o.no_collector)
+    ok, sent = run.statuses.count(200), len(run.statuses)
+    expect(sent > 0 and ok == sent, f"{ok}/{sent} requests succeeded")
+    expect(run.exit_code is not None, "did not exit after SIGTERM")
+    expect(run.exit_code == 0, f"exit code {run.exit_code}")
+    took, limit = run.exit_seconds or 0.0, _shutdown_limit(run)
+    expect(took < limit, f"shutdown took {took:.2f} s")
+    return (
+        f"ready in {run.ready_seconds or 0:.2f} s, {ok}/{sent} requests ok, exit 0 in {took:.2f} s"
+    )

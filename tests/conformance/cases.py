@@ -1,0 +1,169 @@
+"""What the conformance tests share: the broken services, their recordings, and shapes.
+
+Each mutation breaks one aspect of a generated service; the slow tests build and observe it live,
+the fast tests judge its recording (tests/data/observations), and both expect exactly the same
+items to fail.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from generator.conformance import TRACE_ID, Observation
+from generator.template import Template
+from tests.conftest import TEMPLATES
+
+CONTRACT = Template.load(TEMPLATES).contract
+RECORDINGS = Path(__file__).resolve().parent.parent / "data" / "observations"
+# Set to re-record tests/data/observations from live services (see its README.md).
+RECORD_ENV = "SCAFFOLD_RECORD_OBSERVATIONS"
+
+Edit = tuple[str, str, str]  # file, old text, new text
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """A deliberate break of one generated service, and the items it must fail."""
+
+    language: str
+    slug: str
+    edits: tuple[Edit, ...]
+    fails: frozenset[str]
+
+    @property
+    def id(self) -> str:
+        return f"{self.language}-{self.slug}"
+
+
+def recording(name: str) -> Path:
+    """The recorded observation of a default service ("go") or a mutation (its id)."""
+    return RECORDINGS / f"{name}.json"
+
+
+def load(name: str) -> Observation:
+    return Observation.from_json(recording(name).read_text(encoding="utf-8"))
+
+
+TRACING_ITEMS = frozenset(
+    {
+        "route.template",  # no span carries the route
+        "trace.propagation",
+        "trace.server_span",
+        "trace.untraced_paths",
+        "shutdown.flushes_spans",
+        "otel.traces_exporter_none",  # no trace ids in the logs
+        "metrics.exposed",  # the same middleware records the histogram
+    }
+)
+SHUTDOWN_ITEMS = frozenset({"shutdown.graceful", "shutdown.flushes_spans"})
+
+MUTATIONS = (
+    Mutation(
+        "go",
+        "no-tracing-middleware",
+        (
+            (
+                "internal/httpserver/observe.go",
+                "ctx, endSpan := s.startSpan(r.Context(), r)",
+                "ctx, endSpan := r.Context(), func(outcome) {}",
+            ),
+        ),
+        TRACING_ITEMS,
+    ),
+    Mutation(
+        "go",
+        "renamed-log-key",
+        (("internal/contract/contract.go", '"duration_ms"', '"duration"'),),
+        frozenset({"logs.access"}),
+    ),
+    Mutation(
+        "go",
+        "changed-route-template",
+        (
+            (
+                "internal/httpserver/pathtemplate.go",
+                'segments[i] = "{" + name + "}"',
+                'segments[i] = ":" + name',
+            ),
+        ),
+        frozenset({"route.template"}),
+    ),
+    Mutation(
+        "go",
+        "broken-shutdown",
+        (
+            ("internal/httpserver/server.go", '\t"net/http"\n', '\t"net/http"\n\t"os"\n'),
+            (
+                "internal/httpserver/server.go",
+                "\tcase <-ctx.Done():\n\t}",
+                "\tcase <-ctx.Done():\n\t\tos.Exit(0)\n\t}",
+            ),
+        ),
+        SHUTDOWN_ITEMS,
+    ),
+    Mutation(
+        "rust",
+        "no-tracing-middleware",
+        (
+            (
+                "src/http/mod.rs",
+                "Some(telemetry) => app.layer(axum::middleware::from_fn_with_state(\n"
+                "            telemetry,\n            observe::observe,\n        )),",
+                "Some(_) => app,",
+            ),
+        ),
+        TRACING_ITEMS,
+    ),
+    Mutation(
+        "rust",
+        "renamed-log-key",
+        (("src/contract.rs", '"duration_ms"', '"duration"'),),
+        frozenset({"logs.access"}),
+    ),
+    Mutation(
+        "rust",
+        "changed-route-template",
+        (("src/contract.rs", '"/v1/hello/{name}"', '"/v1/hello/{who}"'),),
+        frozenset({"route.template"}),
+    ),
+    Mutation(
+        "rust",
+        "broken-shutdown",
+        (("src/server.rs", "() = shutdown => {}", "() = shutdown => std::process::exit(0),"),),
+        SHUTDOWN_ITEMS,
+    ),
+)
+
+
+def shapes(observation: Observation) -> dict[str, Any]:
+    """What must be identical between Go and Rust: key sets, span attributes, metric labels.
+
+    Values differ between runs (ids, ports, durations); only names and key sets are compared,
+    plus the name and kind of the traced request's span, which the contract spells out.
+    """
+    main = observation.main
+    access_key = CONTRACT.logging.access.fields.path
+    hello = main.responses["hello"].path
+    spans = [s for s in main.spans if s.attributes.get("url.path") == hello]
+    traced = [s for s in spans if s.trace_id == TRACE_ID]
+    metrics = main.responses["metrics"].body.decode()
+    samples = [s for f in text_string_to_metric_families(metrics) for s in f.samples]
+    http = [s for s in samples if s.name.startswith("http_")]
+    return {
+        "access_log_keys": [
+            sorted(line) for line in map(json.loads, main.stdout) if access_key in line
+        ],
+        "span_attribute_keys": [sorted(s.attributes) for s in spans],
+        "span_name_kind": [(s.name, s.kind) for s in traced],
+        "problem_keys": {
+            key: sorted(main.responses[key].json())
+            for key in ("not_found", "method_not_allowed", "payload_too_large")
+        },
+        "metric_names": sorted({s.name for s in http}),
+        "metric_label_sets": sorted({tuple(sorted(s.labels)) for s in http}),
+    }
