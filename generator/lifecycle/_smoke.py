@@ -3,7 +3,8 @@
 Variants come from the template's shared/smoke.yml. Each variant is rendered with scripted
 answers, then passes through the same steps a service team would run (static checks, make build,
 make test, make lint) and `scaffold check --run`. The first failing step ends a variant; the
-others keep going, so one broken language never hides the state of the other.
+others keep going, so one broken language never hides the state of the other. Whatever goes wrong
+in a step (a command failing, an exception) fails that step of that variant only.
 """
 
 from __future__ import annotations
@@ -18,21 +19,20 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree as ET
 
+from generator import report
 from generator.conformance import observe, verify
-from generator.errors import UsageError
+from generator.errors import ScaffoldError, UsageError
+from generator.report import Result, Suite
 from generator.template import Template, TemplateSource, checked_out, render
 
 Progress = Callable[[str], None]
 STEPS = ("render", "static", "build", "test", "lint", "contract")
 _RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|#\}")
 _TAIL_LINES = 25
-# Colour codes and the control characters XML 1.0 cannot carry, stripped from step output.
-_UNPRINTABLE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -51,30 +51,42 @@ class Variant:
         return f"{self.language}-{rest}" if rest else self.language
 
 
-@dataclass
-class StepResult:
-    """The outcome of one step of one variant."""
+@dataclass(frozen=True)
+class StepResult(Result):
+    """A step's Result that also answers to `step`, which generator/cli/_smoke.py still reads.
 
-    step: str
-    passed: bool
-    seconds: float
-    output: str = ""
-
-
-@dataclass
-class VariantResult:
-    """Every step run for one variant; steps after a failure are not run."""
-
-    variant: Variant
-    steps: list[StepResult] = field(default_factory=list)
+    Transitional, like VariantResult: once the CLI reads Suite and Result, both go.
+    """
 
     @property
-    def passed(self) -> bool:
-        return all(step.passed for step in self.steps) and len(self.steps) == len(STEPS)
+    def step(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class VariantResult(Suite):
+    """A variant's Suite that also answers to `variant` and `steps` (see StepResult)."""
 
     @property
-    def seconds(self) -> float:
-        return sum(step.seconds for step in self.steps)
+    def variant(self) -> Variant:
+        return Variant(self.properties["answers"])
+
+    @property
+    def steps(self) -> tuple[StepResult, ...]:
+        return tuple(
+            StepResult(r.name, r.passed, r.detail, r.seconds, r.output) for r in self.results
+        )
+
+
+def variant_suite(variant: Variant, steps: Sequence[Result]) -> VariantResult:
+    """Build one variant's Suite: a Result per step run, every step expected."""
+    return VariantResult(
+        name=variant.name,
+        results=tuple(steps),
+        group=f"scaffold.smoke.{variant.language}",
+        expected=STEPS,
+        properties={"answers": dict(variant.answers)},
+    )
 
 
 def variants(axes: Mapping[str, Sequence[Any]], matrix: str, language: str | None) -> list[Variant]:
@@ -124,7 +136,6 @@ class Smoke:
                 return list(pool.map(lambda v: self._one(template, source, v), selected))
 
     def _one(self, template: Template, source: str, variant: Variant) -> VariantResult:
-        result = VariantResult(variant)
         service = self.workdir / variant.name / str(variant.answers["service_name"])
         steps: list[tuple[str, Callable[[], str]]] = [
             ("render", lambda: self._render(source, service, variant)),
@@ -134,31 +145,25 @@ class Smoke:
             ("lint", lambda: self._make(service, "lint")),
             ("contract", lambda: _contract(service, variant, template)),
         ]
+        results: list[Result] = []
         for step, action in steps:
             self.progress(f"{variant.name}: {step}")
-            started = time.monotonic()
-            try:
-                output, passed = action(), True
-            except StepFailed as failure:
-                output, passed = str(failure), False
-            result.steps.append(StepResult(step, passed, time.monotonic() - started, output))
+            result = _step(step, action)
+            results.append(result)
             self.progress(
-                f"{variant.name}: {step} {'ok' if passed else 'FAILED'} "
-                f"({time.monotonic() - started:.1f} s)"
+                f"{variant.name}: {step} {'ok' if result.passed else 'FAILED'} "
+                f"({result.seconds or 0:.1f} s)"
             )
-            if not passed:
+            if not result.passed:
                 break
-        return result
+        return variant_suite(variant, results)
 
     def _render(self, source: str, service: Path, variant: Variant) -> str:
         if service.parent.exists():
             shutil.rmtree(service.parent)
         service.parent.mkdir(parents=True)
         answers = {**variant.answers, "description": f"Smoke test of {variant.name}."}
-        try:
-            render(source, service, answers, vcs_ref=self.source.ref, trust=self.source.trust)
-        except Exception as error:
-            raise StepFailed(str(error)) from None
+        render(source, service, answers, vcs_ref=self.source.ref, trust=self.source.trust)
         return f"rendered into {service}"
 
     def _make(self, service: Path, target: str) -> str:
@@ -169,11 +174,30 @@ class StepFailed(Exception):
     """A step's command failed; the message holds the tail of its output."""
 
 
+def _step(name: str, action: Callable[[], str]) -> Result:
+    """Run one step; any exception fails it (and only it) with the reason as its output.
+
+    Catching everything is the point: smoke reports every variant, so a bug or a crash in one
+    variant's step must not take the table, the JSON and the JUnit of the others with it.
+    """
+    started = time.monotonic()
+    try:
+        output, passed = action(), True
+    except StepFailed as failure:
+        output, passed = str(failure), False
+    except ScaffoldError as error:
+        output, passed = error.one_line(), False
+    except Exception as error:  # see the docstring
+        output, passed = f"{type(error).__name__}: {error}", False
+    detail = next(iter(output.splitlines()), "")
+    return Result(name, passed, detail, time.monotonic() - started, output)
+
+
 def _run(command: list[str], cwd: Path, env: Mapping[str, str]) -> str:
     result = subprocess.run(
         command, cwd=cwd, env=dict(env), capture_output=True, text=True, check=False
     )
-    output = _UNPRINTABLE.sub("", result.stdout + result.stderr).strip()
+    output = report.printable(result.stdout + result.stderr).strip()
     tail = "\n".join(output.splitlines()[-_TAIL_LINES:])
     if result.returncode != 0:
         raise StepFailed(f"`{' '.join(command)}` exited {result.returncode}:\n{tail}")
@@ -233,67 +257,39 @@ def _contract(service: Path, variant: Variant, template: Template) -> str:
     return f"{len(results)} contract items passed"
 
 
-def summary_table(results: list[VariantResult]) -> str:
-    """Format a fixed-width table: one row per variant, one column per step."""
-    width = max([len("variant"), *(len(r.variant.name) for r in results)])
-    header = f"{'variant':<{width}}  " + "  ".join(f"{s:<8}" for s in STEPS) + "  time"
-    rows = [header]
-    for result in results:
-        marks = {step.step: "ok" if step.passed else "FAIL" for step in result.steps}
-        cells = "  ".join(f"{marks.get(s, '-'):<8}" for s in STEPS)
-        rows.append(f"{result.variant.name:<{width}}  {cells}  {result.seconds:6.1f}s")
-    return "\n".join(rows)
+def summary_table(results: Sequence[Suite]) -> str:
+    """One row per variant, one column per step: ok, FAIL, or - when it did not run."""
+    rows = []
+    for suite in results:
+        marks = {r.name: "ok" if r.passed else "FAIL" for r in suite.results}
+        rows.append([suite.name, *(marks.get(s, "-") for s in STEPS), f"{suite.seconds:.1f}s"])
+    return report.table(("variant", *STEPS, "time"), rows)
 
 
-def junit_xml(results: list[VariantResult]) -> str:
+def junit_xml(results: Sequence[Suite]) -> str:
     """JUnit XML: one test case per variant and step, classname scaffold.smoke.<language>."""
-    suite = ET.Element("testsuite", name="scaffold-smoke")
-    tests = failures = skipped = 0
-    for result in results:
-        ran = {step.step: step for step in result.steps}
-        for step_name in STEPS:
-            tests += 1
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                classname=f"scaffold.smoke.{result.variant.language}",
-                name=f"{result.variant.name} {step_name}",
-            )
-            step = ran.get(step_name)
-            if step is None:
-                skipped += 1
-                ET.SubElement(case, "skipped", message="an earlier step failed")
-                continue
-            case.set("time", f"{step.seconds:.3f}")
-            if not step.passed:
-                failures += 1
-                failure = ET.SubElement(case, "failure", message=f"{step_name} failed")
-                failure.text = _UNPRINTABLE.sub("", step.output)
-    suite.set("tests", str(tests))
-    suite.set("failures", str(failures))
-    suite.set("skipped", str(skipped))
-    return ET.tostring(suite, encoding="unicode", xml_declaration=True)
+    return report.junit_xml(results, name="scaffold-smoke")
 
 
-def to_json(results: list[VariantResult]) -> str:
-    """Machine-readable results."""
+def to_json(results: Sequence[Suite]) -> str:
+    """Machine-readable results; a step's output is kept only when it failed."""
     return json.dumps(
         {
             "passed": all(r.passed for r in results),
             "variants": [
                 {
-                    "name": r.variant.name,
-                    "answers": dict(r.variant.answers),
+                    "name": r.name,
+                    "answers": r.properties["answers"],
                     "passed": r.passed,
                     "seconds": round(r.seconds, 3),
                     "steps": [
                         {
-                            "step": s.step,
+                            "step": s.name,
                             "passed": s.passed,
-                            "seconds": round(s.seconds, 3),
+                            "seconds": round(s.seconds or 0.0, 3),
                             "output": s.output if not s.passed else "",
                         }
-                        for s in r.steps
+                        for s in r.results
                     ],
                 }
                 for r in results

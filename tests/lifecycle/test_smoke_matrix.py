@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 from generator.errors import UsageError
 from generator.lifecycle._smoke import (
     STEPS,
-    StepResult,
     Variant,
-    VariantResult,
     junit_xml,
     summary_table,
     to_json,
+    variant_suite,
     variants,
 )
+from generator.report import Result, Suite
 from generator.template import Template, bundled_template_dir
 
 AXES = Template.load(bundled_template_dir()).smoke.axes
@@ -81,14 +81,18 @@ def test_unknown_matrix_is_bad_input() -> None:
         variants(AXES, "huge", None)
 
 
-def sample_results() -> list[VariantResult]:
-    ok = VariantResult(Variant({"language": "go", "service_name": "a"}))
-    ok.steps = [StepResult(step, True, 1.0) for step in STEPS]
-    bad = VariantResult(Variant({"language": "rust", "service_name": "a"}))
-    bad.steps = [
-        StepResult("render", True, 0.5),
-        StepResult("static", False, 0.2, "\x1b[31mhadolint DL3007\x1b[0m\x07"),
-    ]
+def sample_results() -> list[Suite]:
+    ok = variant_suite(
+        Variant({"language": "go", "service_name": "a"}),
+        [Result(step, True, seconds=1.0) for step in STEPS],
+    )
+    bad = variant_suite(
+        Variant({"language": "rust", "service_name": "a"}),
+        [
+            Result("render", True, seconds=0.5),
+            Result("static", False, "hadolint", 0.2, "\x1b[31mhadolint DL3007\x1b[0m\x07"),
+        ],
+    )
     return [ok, bad]
 
 
@@ -108,6 +112,14 @@ def test_json_and_table() -> None:
     data = json.loads(to_json(sample_results()))
     assert data["passed"] is False
     assert [v["passed"] for v in data["variants"]] == [True, False]
-    table = summary_table(sample_results())
-    assert "go-a" in table
-    assert "FAIL" in table.splitlines()[2]
+    assert data["variants"][1]["answers"] == {"language": "rust", "service_name": "a"}
+    assert data["variants"][1]["steps"][1] == {
+        "step": "static",
+        "passed": False,
+        "seconds": 0.2,
+        "output": "\x1b[31mhadolint DL3007\x1b[0m\x07",
+    }
+    table = summary_table(sample_results()).splitlines()
+    assert table[0].split() == ["variant", *STEPS, "time"]
+    assert table[1].split() == ["go-a", *["ok"] * len(STEPS), "6.0s"]
+    assert table[2].split() == ["rust-a", "ok", "FAIL", *["-"] * (len(STEPS) - 2), "0.7s"]
