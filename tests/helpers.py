@@ -78,6 +78,7 @@ def make(service: Path, target: str, timeout: int = 1500) -> None:
         ["make", target],
         cwd=service,
         env=tool_env(),
+        stdin=subprocess.DEVNULL,  # cargo's rustc probe reads stdin and caches what it got
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -42,12 +42,12 @@ def check(
     if as_json:
         typer.echo(json.dumps(outcome.to_dict(), indent=2))
         raise typer.Exit(outcome.exit_code)
-    rows = [(r.item, "pass" if r.passed else "FAIL", r.detail) for r in outcome.results]
+    rows = [(r.name, "pass" if r.passed else "FAIL", r.detail) for r in outcome.results]
     typer.echo(table(("item", "result", "detail"), rows))
     failed = sum(not r.passed for r in outcome.results)
     summary = "all passed" if not failed else f"{failed} failed"
     typer.echo(f"\n{outcome.service} ({outcome.language}): {len(outcome.results)} items, {summary}")
     for result in outcome.results:
-        if result.diff:
-            typer.echo(f"\n{result.diff}")
+        if result.output:
+            typer.echo(f"\n{result.output}")
     raise typer.Exit(outcome.exit_code)

@@ -43,7 +43,7 @@ def smoke(
     warn_if_trusted(trust)
     source = TemplateSource.parse(template, ref, trust=trust).resolved()
     with checked_out(source) as template_dir:
-        axes = Template.load(template_dir, trusted=trust).smoke["axes"]
+        axes = Template.load(template_dir, trusted=trust).smoke.axes
     selected = runner.variants(axes, matrix, lang)
     workdir = runner.default_workdir()
     env = dict(os.environ)
@@ -55,15 +55,14 @@ def smoke(
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
     typer.echo(runner.summary_table(results))
-    for result in results:
-        for step in result.steps:
-            if not step.passed:
-                typer.echo(f"\n{result.variant.name}: {step.step} failed\n{step.output}")
+    for suite in results:
+        for step in suite.failed:
+            typer.echo(f"\n{suite.name}: {step.name} failed\n{step.output}")
     if junit:
         junit.write_text(runner.junit_xml(results), encoding="utf-8")
     if json_file:
         json_file.write_text(runner.to_json(results), encoding="utf-8")
-    failed = [r.variant.name for r in results if not r.passed]
+    failed = [suite.name for suite in results if not suite.passed]
     typer.echo(f"\n{len(results) - len(failed)}/{len(results)} variants passed")
     if failed:
         raise typer.Exit(1)

@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,34 +36,12 @@ Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class ItemResult(Result):
-    """A Result that also answers to the names generator/cli/_check.py still reads.
-
-    Transitional: once the CLI reads name and output, check_service returns plain Results.
-    """
-
-    @property
-    def item(self) -> str:
-        return self.name
-
-    @property
-    def diff(self) -> str:
-        return self.output
-
-
-@dataclass(frozen=True)
 class CheckOutcome:
     """All results of one `scaffold check` run."""
 
     service: str
     language: str
-    results: list[ItemResult]
-
-    @classmethod
-    def of(cls, service: str, language: str, results: Sequence[Result]) -> CheckOutcome:
-        """Collect results (see ItemResult)."""
-        items = [ItemResult(r.name, r.passed, r.detail, r.seconds, r.output) for r in results]
-        return cls(service, language, items)
+    results: list[Result]
 
     @property
     def passed(self) -> bool:
@@ -118,10 +96,10 @@ def check_service(
                 built = _make_build(path)
                 results.append(built)
                 if not built.passed:
-                    return CheckOutcome.of(info.name, info.language, results)
+                    return CheckOutcome(info.name, info.language, list(results))
             observation = observe(binary, contract, progress)
             results.extend(verify(contract, info.name, observation))
-    return CheckOutcome.of(info.name, info.language, results)
+    return CheckOutcome(info.name, info.language, list(results))
 
 
 def recorded_source(info: ServiceInfo, *, trust: bool = False) -> TemplateSource:

@@ -51,36 +51,9 @@ class Variant:
         return f"{self.language}-{rest}" if rest else self.language
 
 
-@dataclass(frozen=True)
-class StepResult(Result):
-    """A step's Result that also answers to `step`, which generator/cli/_smoke.py still reads.
-
-    Transitional, like VariantResult: once the CLI reads Suite and Result, both go.
-    """
-
-    @property
-    def step(self) -> str:
-        return self.name
-
-
-@dataclass(frozen=True)
-class VariantResult(Suite):
-    """A variant's Suite that also answers to `variant` and `steps` (see StepResult)."""
-
-    @property
-    def variant(self) -> Variant:
-        return Variant(self.properties["answers"])
-
-    @property
-    def steps(self) -> tuple[StepResult, ...]:
-        return tuple(
-            StepResult(r.name, r.passed, r.detail, r.seconds, r.output) for r in self.results
-        )
-
-
-def variant_suite(variant: Variant, steps: Sequence[Result]) -> VariantResult:
+def variant_suite(variant: Variant, steps: Sequence[Result]) -> Suite:
     """Build one variant's Suite: a Result per step run, every step expected."""
-    return VariantResult(
+    return Suite(
         name=variant.name,
         results=tuple(steps),
         group=f"scaffold.smoke.{variant.language}",
@@ -127,7 +100,7 @@ class Smoke:
     env: Mapping[str, str]
     progress: Progress
 
-    def run(self, selected: Iterable[Variant], jobs: int = 1) -> list[VariantResult]:
+    def run(self, selected: Iterable[Variant], jobs: int = 1) -> list[Suite]:
         selected = list(selected)
         with checked_out(self.source) as template_dir:
             template = Template.load(template_dir, trusted=self.source.trust)
@@ -135,7 +108,7 @@ class Smoke:
             with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
                 return list(pool.map(lambda v: self._one(template, source, v), selected))
 
-    def _one(self, template: Template, source: str, variant: Variant) -> VariantResult:
+    def _one(self, template: Template, source: str, variant: Variant) -> Suite:
         service = self.workdir / variant.name / str(variant.answers["service_name"])
         steps: list[tuple[str, Callable[[], str]]] = [
             ("render", lambda: self._render(source, service, variant)),

@@ -284,10 +284,6 @@ class SmokeAxes(_Strict):
             raise ValueError(f"needs values for {' and '.join(missing)}")
         return axes
 
-    def __getitem__(self, key: Literal["axes"]) -> dict[str, tuple[Scalar, ...]]:
-        """Transitional: generator/cli/_smoke.py still reads smoke["axes"]; use .axes."""
-        return self.axes
-
 
 class NamingRules(_Strict):
     """shared/naming.yml: the platform's rules for service names."""
