@@ -16,7 +16,7 @@ from generator.conformance._observation import (
 )
 from generator.conformance._otlp import OtlpReceiver, ReceivedSpan
 from generator.conformance._runtime import RunningService, free_port
-from generator.conformance._scenarios import Limits, in_flight_shutdown, observe
+from generator.conformance._scenarios import Limits, observe
 from generator.conformance._verify import contract_items, verify
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
     "check_service",
     "contract_items",
     "free_port",
-    "in_flight_shutdown",
     "observe",
     "static_checks",
     "verify",

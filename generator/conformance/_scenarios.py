@@ -217,6 +217,9 @@ class _Scenarios:
         fails the items judged from this run, never the checker.
         """
         svc = RunningService(self.binary, env=run.env)
+        # The ports are part of what the service was given: recorded, so items can judge them.
+        run.env.setdefault("PORT", str(svc.port))
+        run.env.setdefault("METRICS_PORT", str(svc.metrics_port))
         started = time.monotonic()
         try:
             svc.start()

@@ -237,6 +237,9 @@ def _problem(error: str, c: Contract, _: str, o: Observation) -> str:
         f"status/title {body['status']!r}/{body['title']!r}",
     )
     expect(body["type"] == spec.type, f"type {body['type']!r}")
+    if response.status == 405:  # RFC 9110 §15.5.6: a 405 must say which methods are allowed
+        allow = {m.strip() for m in response.headers.get("allow", "").split(",")}
+        expect(response.method not in allow and "GET" in allow, f"Allow {allow or 'missing'}")
     return f"{response.status} {spec.content_type} {sorted(keys)}"
 
 
@@ -253,6 +256,12 @@ def _log_schema(c: Contract, service: str, o: Observation) -> str:
         expect(bool(TIME_FORMAT.match(str(line[f.time]))), f"time {line[f.time]!r}")
         expect(line[f.level] in levels, f"level {line[f.level]!r}")
         expect(line[f.service] == service, f"service {line[f.service]!r}")
+    started = [line for line in logs if line.get(f.msg) == c.logging.messages.started]
+    port = c.logging.event_fields.port
+    expect(
+        [line.get(port) for line in started] == [int(run.env["PORT"])],
+        f"want one {c.logging.messages.started!r} line with {port}={run.env['PORT']}",
+    )
     return f"{len(logs)} JSON lines with {f.time}, {f.level}, {f.msg}, {f.service}"
 
 
@@ -369,8 +378,16 @@ def _metrics(c: Contract, _: str, o: Observation) -> str:
     return f"{name} with labels {sorted(want)} on METRICS_PORT only"
 
 
-def _graceful(_: Contract, __: str, o: Observation) -> str:
+def _graceful(c: Contract, __: str, o: Observation) -> str:
     run = _finished(o.main)
+    said = [line.get(c.logging.fields.msg) for line in _logs(run)]
+    messages = c.logging.messages
+    expect(
+        messages.shutting_down in said
+        and messages.stopped in said
+        and said.index(messages.shutting_down) < said.index(messages.stopped),
+        f"want {messages.shutting_down!r} then {messages.stopped!r} in the logs",
+    )
     expect(run.alive_after_signal, "the process exited while a request was in flight")
     expect(
         run.in_flight_reply.startswith(b"HTTP/1.1 200"),

@@ -166,4 +166,7 @@ def shapes(observation: Observation) -> dict[str, Any]:
         },
         "metric_names": sorted({s.name for s in http}),
         "metric_label_sets": sorted({tuple(sorted(s.labels)) for s in http}),
+        "lifecycle_messages": [
+            line.get("msg") for line in map(json.loads, main.stdout) if access_key not in line
+        ],
     }

@@ -7,6 +7,7 @@ verdict here must be the one they assert live.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -102,3 +103,35 @@ def test_the_service_name_is_judged_too() -> None:
     results = verify(CONTRACT, "billing", load("go"))
     failed = {r.name for r in results if not r.passed}
     assert failed == {"logs.schema", "trace.server_span"}
+
+
+def _without_log_line(observation: Observation, msg: str) -> Observation:
+    main = observation.main
+    kept = [line for line in main.stdout if json.loads(line).get("msg") != msg]
+    assert len(kept) < len(main.stdout), f"no {msg!r} line recorded"
+    main.stdout = kept
+    return observation
+
+
+def _without_allow_header(observation: Observation) -> Observation:
+    response = observation.main.responses["method_not_allowed"]
+    assert "allow" in response.headers
+    del response.headers["allow"]
+    return observation
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    ("break_it", "fails"),
+    [
+        (_without_allow_header, "problem.405"),
+        (lambda o: _without_log_line(o, CONTRACT.logging.messages.started), "logs.schema"),
+        (lambda o: _without_log_line(o, CONTRACT.logging.messages.stopped), "shutdown.graceful"),
+    ],
+    ids=["405-without-allow", "no-started-line", "no-stopped-line"],
+)
+def test_lifecycle_lines_and_the_allow_header_are_judged(
+    language: str, break_it: Callable[[Observation], Observation], fails: str
+) -> None:
+    results = verify(CONTRACT, "payments", break_it(load(language)))
+    assert {r.name for r in results if not r.passed} == {fails}
