@@ -7,7 +7,8 @@ scaffold (--trust).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,9 @@ def render(
 ) -> None:
     """Run copier non-interactively with the given answers (defaults for the rest)."""
     import copier  # deferred: importing copier costs ~0.3 s, and --help should not pay it
-    import jinja2
 
-    try:
+    hint = "check the answers passed with --data, or the template source"
+    with _as_template_error("the template could not be rendered", hint):
         copier.run_copy(
             str(template),
             destination,
@@ -38,21 +39,14 @@ def render(
             vcs_ref=vcs_ref,
             cleanup_on_error=True,
         )
-    except copier.errors.UnsafeTemplateError as error:
-        raise _refused(error) from None
-    except (ValueError, OSError, jinja2.TemplateError, copier.errors.CopierError) as error:
-        raise TemplateError(
-            f"the template could not be rendered: {_last_line(error)}",
-            hint="check the answers passed with --data, or the template source",
-        ) from error
 
 
 def update(service: Path, to: str | None, *, trust: bool = False) -> None:
     """Run copier's three-way update in place; conflicts become inline git-style markers."""
     import copier
-    import jinja2
 
-    try:
+    hint = "check --to and that the template source is reachable"
+    with _as_template_error("the update failed", hint):
         copier.run_update(
             service,
             defaults=True,
@@ -63,19 +57,21 @@ def update(service: Path, to: str | None, *, trust: bool = False) -> None:
             quiet=True,
             unsafe=trust,
         )
+
+
+@contextmanager
+def _as_template_error(failed: str, hint: str) -> Iterator[None]:
+    """Turn every way copier fails into one TemplateError (see the module docstring)."""
+    import copier
+    import jinja2
+
+    try:
+        yield
     except copier.errors.UnsafeTemplateError as error:
-        raise _refused(error) from None
+        reason = _last_line(error).split(". ")[0]  # drop copier's advice about its own --trust
+        raise TemplateError(f"refused: {reason}", hint=TRUST_HINT) from None
     except (ValueError, OSError, jinja2.TemplateError, copier.errors.CopierError) as error:
-        raise TemplateError(
-            f"the update failed: {_last_line(error)}",
-            hint="check --to and that the template source is reachable",
-        ) from error
-
-
-def _refused(error: BaseException) -> TemplateError:
-    """Copier's refusal of a code-running template, with a hint that applies to scaffold."""
-    reason = _last_line(error).split(". ")[0]  # drop copier's advice about its own --trust
-    return TemplateError(f"refused: {reason}", hint=TRUST_HINT)
+        raise TemplateError(f"{failed}: {_last_line(error)}", hint=hint) from error
 
 
 def _last_line(error: BaseException) -> str:

@@ -136,6 +136,15 @@ _GO_MODULE = st.tuples(
 ).map(lambda parts: "/".join([parts[0], *parts[1]]))
 
 
+# Each example renders a service: few examples, and no slow shrinking.
+RENDERING = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.generate],
+)
+
+
 def accepted_name(name: str) -> bool:
     try:
         validate_service_name(name, TEMPLATE.naming, TEMPLATE.rust_dependencies)
@@ -170,12 +179,7 @@ def run(command: list[str], cwd: Path) -> str:
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    phases=[Phase.explicit, Phase.generate],  # each example renders a service: no slow shrinking
-)
+@RENDERING
 @given(name=_SERVICE_NAME, owner=_OWNER, module=_GO_MODULE, description=_DESCRIPTION)
 def test_accepted_go_answers_render_a_module_the_go_tool_accepts(
     tmp_path_factory: pytest.TempPathFactory, name: str, owner: str, module: str, description: str
@@ -190,12 +194,7 @@ def test_accepted_go_answers_render_a_module_the_go_tool_accepts(
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    phases=[Phase.explicit, Phase.generate],  # each example renders a service: no slow shrinking
-)
+@RENDERING
 @given(name=_SERVICE_NAME, owner=_OWNER, description=_DESCRIPTION)
 def test_accepted_rust_answers_render_a_crate_cargo_accepts(
     tmp_path_factory: pytest.TempPathFactory, name: str, owner: str, description: str
