@@ -1,5 +1,6 @@
 """Recommend Go or Rust for a new service from its traits, and explain why (pure, no I/O)."""
 
+from generator._languages import Language
 from generator.recommender._engine import (
     BASELINE_GO,
     BASELINE_WHY,
@@ -7,7 +8,6 @@ from generator.recommender._engine import (
     TEMPLATES,
     TRAITS,
     WEIGHTS,
-    Language,
     Reason,
     Recommendation,
     Trait,

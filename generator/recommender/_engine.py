@@ -28,24 +28,6 @@ from typing import Any
 from generator._languages import LANGUAGES, Language
 from generator.errors import UsageError
 
-__all__ = [
-    "BASELINE_GO",
-    "BASELINE_WHY",
-    "CLOSE_CALL_CONFIDENCE",
-    "TEMPLATES",
-    "TRAITS",
-    "WEIGHTS",
-    "Language",
-    "Reason",
-    "Recommendation",
-    "Trait",
-    "default_traits",
-    "format_recommendation",
-    "parse_traits",
-    "recommend",
-    "resolve_traits",
-]
-
 TEMPLATES: Mapping[Language, str] = MappingProxyType(
     {key: spec.template_dir for key, spec in LANGUAGES.items()}
 )
