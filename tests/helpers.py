@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ def require_tools(*names: str) -> None:
     missing = [name for name in names if shutil.which(name, path=path) is None]
     if not missing:
         return
-    message = f"needs {', '.join(missing)} on PATH (./scripts/test installs the linters)"
+    message = f"needs {', '.join(missing)} on PATH"
     if os.environ.get("SCAFFOLD_REQUIRE_TOOLCHAINS"):
         pytest.fail(message)
     pytest.skip(message)
@@ -62,11 +61,12 @@ def cargo_target_dir() -> str:
 
 
 def tool_env() -> dict[str, str]:
-    """Environment for make/go/cargo: repo-local linters on PATH, shared cargo target dir."""
+    """Environment for make/go/cargo: the user's PATH as it is (no linters added), shared target.
+
+    The services pin and provision their own linters, so nothing is put on PATH for them: a
+    missing provisioning step fails here as it would for a new user.
+    """
     env = dict(os.environ)
-    env["PATH"] = os.pathsep.join(
-        [str(ROOT / ".tools" / "bin"), str(Path(sys.executable).parent), env.get("PATH", "")]
-    )
     env["CARGO_TARGET_DIR"] = cargo_target_dir()
     env.setdefault("GOFLAGS", "-mod=readonly")
     return env

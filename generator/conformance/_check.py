@@ -115,7 +115,13 @@ def _make_build(path: Path) -> Result:
     if make is None:
         raise ToolchainError("make is not installed", hint="install make, or pass --no-build")
     result = subprocess.run(
-        [make, "build"], cwd=path, capture_output=True, text=True, check=False, env=dict(os.environ)
+        [make, "build"],
+        cwd=path,
+        env=dict(os.environ),
+        stdin=subprocess.DEVNULL,  # builds never read the user's terminal
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-3:])

@@ -6,11 +6,13 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import jinja2
+
 from generator._git import git, init_git
 from generator._paths import user_path
 from generator._staging import check_target, staged
 from generator.errors import UsageError
-from generator.template import bundled_template_dir
+from generator.template import Template, bundled_template_dir
 
 INITIAL_TAG = "v1.0.0"
 
@@ -43,6 +45,11 @@ and every service records the version (git tag) it was generated from.
    git conflict markers). `scaffold update --dry-run` previews the diff.
 """
 
+# The golden repository's own CI. Rendered with the pins of shared/tools.yml ([[ ]] marks
+# scaffold's values; ${{ }} is GitHub's). One job per language, each a fresh runner with only the
+# language toolchains: scaffold provisions the linters it runs into SCAFFOLD_TOOLS_DIR (cached
+# here), Go services build their pinned golangci-lint with `go tool`, and rustup installs the
+# toolchain the Rust services' rust-toolchain.toml names.
 TEMPLATE_CI = """\
 name: templates
 
@@ -61,23 +68,56 @@ concurrency:
 
 jobs:
   smoke:
+    name: smoke (${{ matrix.language }})
     runs-on: ubuntu-24.04
     timeout-minutes: 60
+    strategy:
+      fail-fast: false
+      matrix:
+        language: [go, rust]
+    env:
+      LANGUAGE: ${{ matrix.language }}
+      SCAFFOLD_VERSION: "[[ version ]]"
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
+      - uses: [[ actions.checkout ]]
+        with:
+          persist-credentials: false
+          fetch-depth: 0  # the tags: scaffold compares the commit under test with them
+      - name: Keep scaffold's tool cache and the cargo target directory outside the checkout
+        run: |
+          echo "SCAFFOLD_TOOLS_DIR=$RUNNER_TEMP/scaffold-tools" >> "$GITHUB_ENV"
+          echo "CARGO_TARGET_DIR=$RUNNER_TEMP/cargo-target" >> "$GITHUB_ENV"
+      - uses: [[ actions.setup_python ]]
         with:
           python-version: "3.11"
-      - uses: actions/setup-go@v5
+      - uses: [[ actions.setup_go ]]
         with:
-          go-version: "1.26"
-      - uses: dtolnay/rust-toolchain@1.95.0
+          go-version: "[[ go ]]"
+          cache-dependency-path: |
+            go-gin/go.sum
+            go-gin/tools/go.sum
+      - uses: [[ actions.cache ]]
         with:
-          components: clippy, rustfmt
+          path: |
+            ${{ runner.temp }}/scaffold-tools
+            ${{ runner.temp }}/cargo-target
+            ~/.cargo/registry
+          key: smoke-${{ matrix.language }}-${{ hashFiles('shared/tools.yml', 'shared/rust/*') }}
+      - name: Install the pinned Rust toolchain
+        if: matrix.language == 'rust'
+        run: rustup toolchain install "[[ rust ]]" --profile minimal --component clippy,rustfmt
       - name: Install scaffold
-        run: pip install "scaffold-services=={version}"
+        run: python -m pip install "scaffold-services==$SCAFFOLD_VERSION"
+      - name: Check the tools
+        run: scaffold doctor --template . --ref HEAD --lang "$LANGUAGE" --install
+      # --ref HEAD: the commit under test (without it, smoke takes the newest tag).
       - name: Render, build, test, lint and run every variant
-        run: scaffold smoke --template . --junit smoke.xml
+        run: scaffold smoke --template . --ref HEAD --lang "$LANGUAGE" --junit "smoke-$LANGUAGE.xml"
+      - uses: [[ actions.upload_artifact ]]
+        if: ${{ !cancelled() }}
+        with:
+          name: smoke-${{ matrix.language }}
+          path: smoke-${{ matrix.language }}.xml
 """
 
 
@@ -95,10 +135,24 @@ def init_golden(
         (repo / "README.md").write_text(PLATFORM_README.format(source=target), encoding="utf-8")
         workflow = repo / ".github" / "workflows" / "templates.yml"
         workflow.parent.mkdir(parents=True)
-        workflow.write_text(TEMPLATE_CI.replace("{version}", version), encoding="utf-8")
+        workflow.write_text(template_ci(version), encoding="utf-8")
         init_git(repo, f"Golden templates from scaffold {version}")
         _git("tag", INITIAL_TAG, cwd=repo)
     return target
+
+
+def template_ci(version: str) -> str:
+    """Render the golden repository's workflow with the bundled templates' pins and version."""
+    pins = Template.load(bundled_template_dir()).tools
+    environment = jinja2.Environment(
+        variable_start_string="[[",
+        variable_end_string="]]",
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,  # YAML, not HTML  # noqa: S701
+    )
+    values = {**pins.model_dump(), "version": version}
+    return environment.from_string(TEMPLATE_CI).render(values)
 
 
 def _git(*args: str, cwd: Path) -> str:

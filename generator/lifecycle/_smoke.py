@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import report
+from generator import report, tools
 from generator.conformance import observe, verify
 from generator.errors import ScaffoldError, UsageError
 from generator.report import Result, Suite
@@ -105,14 +105,15 @@ class Smoke:
         with checked_out(self.source) as template_dir:
             template = Template.load(template_dir, trusted=self.source.trust)
             source = self.source.src or str(template_dir)
+            linters = provision_linters(template, self.progress)
             with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-                return list(pool.map(lambda v: self._one(template, source, v), selected))
+                return list(pool.map(lambda v: self._one(linters, source, v, template), selected))
 
-    def _one(self, template: Template, source: str, variant: Variant) -> Suite:
+    def _one(self, linters: Linters, source: str, variant: Variant, template: Template) -> Suite:
         service = self.workdir / variant.name / str(variant.answers["service_name"])
         steps: list[tuple[str, Callable[[], str]]] = [
             ("render", lambda: self._render(source, service, variant)),
-            ("static", lambda: _static(service)),
+            ("static", lambda: _static(service, linters)),
             ("build", lambda: self._make(service, "build")),
             ("test", lambda: self._make(service, "test")),
             ("lint", lambda: self._make(service, "lint")),
@@ -147,6 +148,29 @@ class StepFailed(Exception):
     """A step's command failed; the message holds the tail of its output."""
 
 
+# The linter the static step runs, by name: its path, or why it could not be provisioned.
+Linters = Mapping[str, Path | ScaffoldError]
+
+
+def provision_linters(template: Template, progress: Progress) -> Linters:
+    """Find or install, once for every variant, the pinned linters the static step runs.
+
+    A failure is kept, not raised: every variant's static step then fails with it (fail closed,
+    one line naming the tool, its version and the command that installs it).
+    """
+    found: dict[str, Path | ScaffoldError] = {}
+    try:
+        found["hadolint"] = tools.hadolint()
+    except ScaffoldError as error:
+        found["hadolint"] = error
+    for tool in tools.go_tools(template.tools):
+        try:
+            found[tool.name] = tools.ensure(tool, progress)
+        except ScaffoldError as error:
+            found[tool.name] = error
+    return found
+
+
 def _step(name: str, action: Callable[[], str]) -> Result:
     """Run one step; any exception fails it (and only it) with the reason as its output.
 
@@ -168,7 +192,13 @@ def _step(name: str, action: Callable[[], str]) -> Result:
 
 def _run(command: list[str], cwd: Path, env: Mapping[str, str]) -> str:
     result = subprocess.run(
-        command, cwd=cwd, env=dict(env), capture_output=True, text=True, check=False
+        command,
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,  # builds never read the user's terminal
+        capture_output=True,
+        text=True,
+        check=False,
     )
     output = report.printable(result.stdout + result.stderr).strip()
     tail = "\n".join(output.splitlines()[-_TAIL_LINES:])
@@ -199,15 +229,19 @@ def matching_lines(service: Path, matches: Callable[[Path, str], bool]) -> list[
     return found
 
 
-def _static(service: Path) -> str:
+def _static(service: Path, linters: Linters) -> str:
     """No template residue; hadolint and actionlint clean; lockfile matches the manifest."""
     residue = matching_lines(service, is_template_residue)
     if residue:
         raise StepFailed("unrendered template syntax:\n" + "\n".join(residue[:10]))
     env = dict(os.environ)
+    for linter in linters.values():
+        if isinstance(linter, ScaffoldError):
+            raise linter
+    workflows = sorted(str(p) for p in (service / ".github/workflows").glob("*.yml"))
     checks = [
-        ["hadolint", "Dockerfile"],
-        ["actionlint", *sorted(str(p) for p in (service / ".github/workflows").glob("*.yml"))],
+        [str(linters["hadolint"]), "Dockerfile"],
+        [str(linters["actionlint"]), *workflows],
     ]
     if (service / "go.mod").is_file():
         checks.append(["go", "mod", "tidy", "-diff"])

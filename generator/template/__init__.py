@@ -6,7 +6,7 @@ sandbox, and nothing outside its root is read. `_copier` is the only module that
 
 from generator.template._answers import ANSWERS_FILE, ServiceInfo, load_service
 from generator.template._copier import render, update
-from generator.template._models import Contract, NamingRules, Ownership, SmokeAxes
+from generator.template._models import Contract, NamingRules, Ownership, SmokeAxes, ToolPins
 from generator.template._source import (
     TemplateSource,
     checked_out,
@@ -34,6 +34,7 @@ __all__ = [
     "SmokeAxes",
     "Template",
     "TemplateSource",
+    "ToolPins",
     "bundled_template_dir",
     "checked_out",
     "latest_version",

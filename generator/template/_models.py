@@ -302,6 +302,27 @@ class NamingRules(_Strict):
         return pattern
 
 
+# -- shared/tools.yml ------------------------------------------------------------------------
+
+_GO_VERSION = r"^v\d+\.\d+\.\d+\z"
+
+
+class GoTools(_Strict):
+    """Versions of the Go linters scaffold installs and runs itself (the modules are scaffold's)."""
+
+    actionlint: Annotated[str, Field(pattern=_GO_VERSION)]
+
+
+class ToolPins(_Strict):
+    """shared/tools.yml: every tool version the template pins, in one place."""
+
+    go: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+\z")]
+    rust: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+\z")]
+    go_tools: GoTools
+    ci_tools: dict[str, str]
+    actions: dict[str, Annotated[str, Field(pattern=r"^[\w.-]+/[\w./-]+@[\w.-]+\z")]]
+
+
 # -- loading ---------------------------------------------------------------------------------
 
 Model = TypeVar("Model", bound=BaseModel)

@@ -32,6 +32,7 @@ from generator.template._models import (
     NamingRules,
     Ownership,
     SmokeAxes,
+    ToolPins,
     parse_shared,
 )
 
@@ -127,6 +128,7 @@ class Template:
         # Read shared/ now: a broken file there is the template's fault (exit 3), never a check
         # or a name that fails later for a reason nobody can see.
         _ = (template.contract, template.ownership, template.smoke, template.naming)
+        _ = template.tools
         return template
 
     @cached_property
@@ -164,6 +166,15 @@ class Template:
     def smoke(self) -> SmokeAxes:
         """The variant axes `scaffold smoke` covers (shared/smoke.yml)."""
         return parse_shared(SmokeAxes, self._shared_yaml("smoke.yml"), "shared/smoke.yml")
+
+    @cached_property
+    def tools(self) -> ToolPins:
+        """Pinned tool versions (shared/tools.yml); templates made before it use scaffold's own."""
+        if not inside(self.root, "shared/tools.yml", source="the template").is_file():
+            if self.root == bundled_template_dir():
+                raise TemplateError("the bundled templates have no shared/tools.yml")
+            return Template(bundled_template_dir()).tools
+        return parse_shared(ToolPins, self._shared_yaml("tools.yml"), "shared/tools.yml")
 
     @cached_property
     def naming(self) -> NamingRules:

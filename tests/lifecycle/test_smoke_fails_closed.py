@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def smoke_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    require_tools("make", "go", "cargo", "golangci-lint", "hadolint", "actionlint")
+    require_tools("make", "go", "cargo")
     for key, value in tool_env().items():
         monkeypatch.setenv(key, value)
 

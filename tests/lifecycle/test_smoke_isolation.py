@@ -18,7 +18,7 @@ from generator.lifecycle import smoke
 from tests.conftest import TEMPLATES, Invoke
 
 
-def crash_for_rust(service: Path) -> str:
+def crash_for_rust(service: Path, linters: object) -> str:
     if (service / "Cargo.toml").is_file():
         raise RuntimeError("the linter crashed")
     return "clean"
@@ -32,6 +32,7 @@ def test_a_step_that_raises_fails_only_its_variant(
     (golden / "shared" / "smoke.yml").write_text(
         yaml.safe_dump({"axes": {"language": ["go", "rust"], "service_name": ["payments"]}})
     )
+    monkeypatch.setattr(smoke, "provision_linters", lambda template, progress: {})
     monkeypatch.setattr(smoke, "_static", crash_for_rust)
     monkeypatch.setattr(smoke.Smoke, "_make", lambda self, service, target: f"make {target}")
     monkeypatch.setattr(smoke, "_contract", lambda service, variant, template: "all passed")

@@ -221,7 +221,7 @@ def test_edge_case_answers_build_test_and_lint(
     tmp_path: Path, language: str, name: str, flags: dict[str, str]
 ) -> None:
     """The longest name and the oddest module path a user may give really build."""
-    require_tools("make", *(("go", "golangci-lint") if language == "go" else ("cargo",)))
+    require_tools("make", "go" if language == "go" else "cargo")
     options = NewOptions(
         name=name, language=language, directory=tmp_path / name, flags=flags, defaults=True
     )

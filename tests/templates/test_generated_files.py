@@ -54,11 +54,12 @@ def test_every_service_has_the_platform_files(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_dockerfile_passes_hadolint(generated: Callable[[str], Path], language: str) -> None:
-    require_tools("hadolint")
+def test_dockerfile_passes_hadolint(
+    generated: Callable[[str], Path], hadolint: Path, language: str
+) -> None:
     service = generated(language)
     result = subprocess.run(
-        ["hadolint", "--failure-threshold", "style", "Dockerfile"],
+        [hadolint, "--failure-threshold", "style", "Dockerfile"],
         cwd=service,
         capture_output=True,
         text=True,
@@ -74,11 +75,12 @@ def test_dockerfile_passes_hadolint(generated: Callable[[str], Path], language: 
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_workflow_passes_actionlint(generated: Callable[[str], Path], language: str) -> None:
-    require_tools("actionlint")
+def test_workflow_passes_actionlint(
+    generated: Callable[[str], Path], actionlint: Path, language: str
+) -> None:
     service = generated(language)
     result = subprocess.run(
-        ["actionlint", ".github/workflows/ci.yml"],
+        [actionlint, ".github/workflows/ci.yml"],
         cwd=service,
         capture_output=True,
         text=True,
