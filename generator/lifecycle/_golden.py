@@ -37,9 +37,12 @@ and every service records the version (git tag) it was generated from.
 
 ## Changing a template
 
-1. Edit the files; keep contract values in `shared/contract.yml` only.
-2. Test every variant: `scaffold smoke --template .` renders, builds, tests, lints and runs them.
-3. Commit, then tag a new version: `git tag v1.1.0` (semantic versions, `vMAJOR.MINOR.PATCH`).
+1. Edit the files; keep contract values in `shared/contract.yml` only, and tool versions in
+   `shared/tools.yml` only.
+2. Commit, then test every variant of that commit: `scaffold smoke --template . --ref HEAD`
+   renders, builds, tests, lints and runs them (without `--ref`, smoke takes the newest tag).
+   CI (`.github/workflows/templates.yml`) does the same on every push and pull request.
+3. Tag a new version: `git tag v1.1.0` (semantic versions, `vMAJOR.MINOR.PATCH`).
 4. Roll it out: in each service, `scaffold check` reports "behind", and `scaffold update`
    applies the change while keeping the service team's own edits (conflicts appear as standard
    git conflict markers). `scaffold update --dry-run` previews the diff.
