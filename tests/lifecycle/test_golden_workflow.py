@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from generator import __version__
+from generator.template import Template
 from tests.conftest import ROOT, Invoke, cargo_target_dir, require_tools
 from tests.helpers import git
 
@@ -176,4 +177,5 @@ def test_the_golden_workflow_passes_on_a_fresh_runner(
     assert all(c.find("failure") is None and c.find("skipped") is None for c in cases)
     assert {c.get("classname") for c in cases} == {f"scaffold.smoke.{language}"}
     installed = tools_dir / "actionlint"
-    assert [p.name for p in installed.iterdir()] == ["v1.7.12"]  # provisioned on first use
+    pinned = Template.load(golden).tools.go_tools.actionlint
+    assert [p.name for p in installed.iterdir()] == [pinned]  # provisioned on first use

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from generator.template import Template
 from tests.conftest import TEMPLATES, Invoke
+
+ACTIONLINT = Template.load(TEMPLATES).tools.go_tools.actionlint
 
 
 def test_a_linter_that_cannot_be_installed_fails_the_static_step_with_the_command(
@@ -43,5 +46,5 @@ def test_a_linter_that_cannot_be_installed_fails_the_static_step_with_the_comman
     ]
     output = variant["steps"][1]["output"]
     assert output.count("\n") == 0
-    assert "actionlint v1.7.12 cannot be installed: go is not on PATH" in output
-    assert "go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12" in output
+    assert f"actionlint {ACTIONLINT} cannot be installed: go is not on PATH" in output
+    assert f"go install github.com/rhysd/actionlint/cmd/actionlint@{ACTIONLINT}" in output

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Invoke, require_tools
+from generator.template import Template
+from tests.conftest import TEMPLATES, Invoke, require_tools
+
+ACTIONLINT = Template.load(TEMPLATES).tools.go_tools.actionlint
+GOLANGCI_LINT = re.search(
+    r"golangci-lint/v2 (v\S+)", (TEMPLATES / "go-gin/tools/go.mod").read_text()
+).group(1)  # type: ignore[union-attr]
 
 
 def stub(path: Path, output: str) -> None:
@@ -40,9 +47,9 @@ def test_reports_a_missing_linter_with_its_pin_and_fix_and_exits_4(
         found
     )
     assert "go" not in found  # --lang rust
-    assert found["actionlint"]["pinned"] == "v1.7.12"
+    assert found["actionlint"]["pinned"] == ACTIONLINT
     assert found["actionlint"]["usable"] is False
-    assert "go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12" in str(
+    assert f"go install github.com/rhysd/actionlint/cmd/actionlint@{ACTIONLINT}" in str(
         found["actionlint"]["fix"]
     )
     assert found["rust"]["pinned"] == "1.95.0 (rust-toolchain.toml)"
@@ -57,17 +64,17 @@ def test_reports_a_missing_linter_with_its_pin_and_fix_and_exits_4(
 
 def test_all_usable_exits_0_and_prints_a_table(invoke: Invoke, cache: Path) -> None:
     require_tools("rustup")
-    stub(cache / "actionlint" / "v1.7.12" / "actionlint", "v1.7.12")
+    stub(cache / "actionlint" / ACTIONLINT / "actionlint", ACTIONLINT)
     result = invoke("doctor", "--lang", "rust")
     assert result.exit_code == 0, result.stdout + result.stderr
     header, *lines = result.stdout.splitlines()
     assert header.split() == ["tool", "pinned", "found", "status", "needed", "by"]
     actionlint = next(line for line in lines if line.startswith("actionlint"))
-    assert actionlint.split()[:4] == ["actionlint", "v1.7.12", "v1.7.12", "ok"]
+    assert actionlint.split()[:4] == ["actionlint", ACTIONLINT, ACTIONLINT, "ok"]
 
 
 def test_a_wrong_version_in_the_cache_is_not_usable(invoke: Invoke, cache: Path) -> None:
-    stub(cache / "actionlint" / "v1.7.12" / "actionlint", "v1.6.0")
+    stub(cache / "actionlint" / ACTIONLINT / "actionlint", "v1.6.0")
     result = invoke("doctor", "--lang", "rust", "--json")
     assert rows(result.stdout)["actionlint"]["usable"] is False
 
@@ -101,7 +108,7 @@ def test_install_provisions_actionlint_and_golangci_lint_is_the_pinned_one(
     assert result.exit_code == 0, result.stdout + result.stderr
     found = rows(result.stdout)
     assert all(row["usable"] for row in found.values() if row["required"])
-    assert found["golangci-lint"]["pinned"] == "v2.15.0 (tools/go.mod)"
-    assert found["golangci-lint"]["found"] == "2.15.0"
-    assert (cache / "actionlint" / "v1.7.12" / "actionlint").is_file()
-    assert os.access(cache / "actionlint" / "v1.7.12" / "actionlint", os.X_OK)
+    assert found["golangci-lint"]["pinned"] == f"{GOLANGCI_LINT} (tools/go.mod)"
+    assert found["golangci-lint"]["found"] == GOLANGCI_LINT.removeprefix("v")
+    assert (cache / "actionlint" / ACTIONLINT / "actionlint").is_file()
+    assert os.access(cache / "actionlint" / ACTIONLINT / "actionlint", os.X_OK)
