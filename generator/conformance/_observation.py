@@ -22,7 +22,12 @@ PARENT_ID = "00f067aa0ba902b7"
 TRACEPARENT = f"00-{TRACE_ID}-{PARENT_ID}-01"
 HELLO_NAME = "world"
 # The main run's problem responses, by the contract's name of the error each one provokes.
-PROVOKED_ERRORS = ("not_found", "method_not_allowed", "payload_too_large")
+PROVOKED_ERRORS = ("bad_request", "not_found", "method_not_allowed", "payload_too_large")
+# The hostile run: methods outside the known ones, and the request sent after the non-UTF-8 path.
+OTHER_METHODS = ("FOO0", "FOO1", "FOO2")
+AFTER_NAME = "after"
+# A path segment that percent-decodes to a byte that is not UTF-8.
+NOT_UTF8 = "%FF"
 
 
 def _bytes_to_json(value: bytes) -> str | dict[str, str]:
@@ -115,6 +120,7 @@ class Observation:
     sdk_disabled: Run
     traces_exporter_none: Run
     no_collector: BurstRun
+    hostile: Run
 
     def to_json(self) -> str:
         """Serialise for a recording (bytes as text when they are UTF-8, else base64)."""

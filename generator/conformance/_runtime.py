@@ -118,11 +118,19 @@ class RunningService:
         body: bytes | None = None,
         timeout: float = 10.0,
         port: int | None = None,
+        host: str = "127.0.0.1",
+        chunked: bool = False,
     ) -> Response:
-        """Send one request on a fresh connection, to PORT unless another port is given."""
-        conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=timeout)
+        """Send one request on a fresh connection, to PORT unless another port is given.
+
+        chunked sends the body with Transfer-Encoding: chunked (no Content-Length).
+        """
+        conn = http.client.HTTPConnection(host, port or self.port, timeout=timeout)
         try:
-            conn.request(method, path, body=body, headers=dict(headers or {}))
+            payload = iter([body]) if chunked and body is not None else body
+            conn.request(
+                method, path, body=payload, headers=dict(headers or {}), encode_chunked=chunked
+            )
             raw = conn.getresponse()
             received = {k.lower(): v for k, v in raw.getheaders()}
             return Response(method, path, raw.status, received, raw.read())

@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.conformance._observation import (
+    AFTER_NAME,
     HELLO_NAME,
+    NOT_UTF8,
+    OTHER_METHODS,
     PROVOKED_ERRORS,
     TRACEPARENT,
     BurstRun,
@@ -75,7 +78,9 @@ def observe(
     exporter_none = scenarios.switch({"OTEL_TRACES_EXPORTER": "none"})
     progress("running with no collector listening")
     no_collector = scenarios.no_collector()
-    return Observation(invalid, main, flush, sdk_disabled, exporter_none, no_collector)
+    progress("sending what hostile and broken clients send, over IPv4 and IPv6")
+    hostile = scenarios.hostile()
+    return Observation(invalid, main, flush, sdk_disabled, exporter_none, no_collector, hostile)
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,7 @@ class _Scenarios:
         routes = self.contract.routes
         hello = self._path(HELLO_NAME)
         provoke = {
+            "bad_request": ("GET", self._path(NOT_UTF8), None),
             "not_found": ("GET", UNKNOWN_PATH, None),
             "method_not_allowed": ("DELETE", hello, None),
             "payload_too_large": ("POST", hello, b"x" * (4 * MAX_BODY_BYTES)),
@@ -201,6 +207,50 @@ class _Scenarios:
         self._record(run, drive)
         return run
 
+    def hostile(self) -> Run:
+        """Unknown methods, a path that is not UTF-8, an oversize chunked body; both families.
+
+        The metrics scrape comes last, so it holds every series the other requests made.
+        """
+        routes = self.contract.routes
+        hello = self._path(HELLO_NAME)
+        families = {"ipv4": "127.0.0.1", "ipv6": "::1"}
+        with OtlpReceiver() as receiver:
+            run = Run(
+                self._env(
+                    OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                    OTEL_BSP_SCHEDULE_DELAY="100",
+                    HTTP_MAX_BODY_BYTES=str(MAX_BODY_BYTES),
+                )
+            )
+
+            def drive(svc: RunningService) -> None:
+                for method in OTHER_METHODS:
+                    _ask(svc, run, f"method_{method}", method, hello)
+                _ask(svc, run, "not_utf8", "GET", self._path(NOT_UTF8))
+                _ask(svc, run, "after_not_utf8", "GET", self._path(AFTER_NAME))
+                body = b"x" * (4 * MAX_BODY_BYTES)
+                _ask(svc, run, "chunked_oversize", "GET", hello, body=body, chunked=True)
+                for family, host in families.items():
+                    _ask(svc, run, f"{family}_public", "GET", routes.readiness, host=host)
+                    _ask(
+                        svc,
+                        run,
+                        f"{family}_metrics",
+                        "GET",
+                        routes.metrics,
+                        port=svc.metrics_port,
+                        host=host,
+                    )
+                traced = len(OTHER_METHODS) + 3
+                _wait_for(lambda: len(receiver.spans) >= traced, timeout=5)
+                _ask(svc, run, "metrics", "GET", routes.metrics, port=svc.metrics_port)
+                self._terminate(svc, run)
+
+            self._record(run, drive)
+            run.spans = list(receiver.spans)
+        return run
+
     def _terminate(self, svc: RunningService, run: Run) -> None:
         svc.signal(signal.SIGTERM)
         signalled = time.monotonic()
@@ -246,10 +296,14 @@ def _ask(
     headers: Mapping[str, str] | None = None,
     body: bytes | None = None,
     port: int | None = None,
+    host: str = "127.0.0.1",
+    chunked: bool = False,
 ) -> None:
     """Send one request; record its response under key, or why there was none."""
     try:
-        run.responses[key] = svc.request(method, path, headers=headers, body=body, port=port)
+        run.responses[key] = svc.request(
+            method, path, headers=headers, body=body, port=port, host=host, chunked=chunked
+        )
     except (OSError, http.client.HTTPException) as error:
         run.unanswered[key] = f"{method} {path}: {_one_line(error)}"
 

@@ -19,6 +19,7 @@ from prometheus_client.samples import Sample
 
 from generator.conformance._observation import (
     HELLO_NAME,
+    OTHER_METHODS,
     PARENT_ID,
     PROVOKED_ERRORS,
     TRACE_ID,
@@ -102,6 +103,10 @@ def _items(contract: Contract) -> list[tuple[str, Check]]:
             ),
         ),
         ("collector.missing", _no_collector),
+        ("http.other_method", _other_method),
+        ("http.path_not_utf8", _path_not_utf8),
+        ("http.body_limit_chunked", _body_limit_chunked),
+        ("net.dual_stack", _dual_stack),
     ]
 
 
@@ -438,3 +443,84 @@ def _no_collector(_: Contract, __: str, o: Observation) -> str:
     return (
         f"ready in {run.ready_seconds or 0:.2f} s, {ok}/{sent} requests ok, exit 0 in {took:.2f} s"
     )
+
+
+def _other_method(c: Contract, _: str, o: Observation) -> str:
+    """Unknown methods: _OTHER in the metric label and on the span, the original in the log."""
+    run, http = _finished(o.hostile), c.http
+    access = c.logging.access.fields
+    for method in OTHER_METHODS:
+        response = _response(run, f"method_{method}")
+        expect(response.status < 500, f"{method}: status {response.status}")
+        lines = [
+            line
+            for line in _access_lines(c, run)
+            if line[access.method] == method and line[access.path] == response.path
+        ]
+        expect(len(lines) == 1, f"{method}: want one access line keeping the method as sent")
+        spans = [s for s in run.spans if s.attributes.get(http.method_original_attribute) == method]
+        expect(len(spans) == 1, f"{method}: want one span with {http.method_original_attribute}")
+        span = spans[0]
+        method_key = c.metrics.request_duration.attributes[0]
+        expect(
+            span.attributes.get(method_key) == http.other_method,
+            f"{method}: span {method_key} {span.attributes.get(method_key)!r}",
+        )
+        want = http.span_name(str(span.attributes.get("http.route", "")))
+        expect(span.name == want, f"{method}: span name {span.name!r}, want {want!r}")
+    label = c.metrics.request_duration.prometheus_labels[0]
+    values = {s.labels[label] for s in _samples(run) if label in s.labels}
+    allowed = set(http.known_methods) | {http.other_method}
+    expect(values <= allowed, f"metric label {label} took {sorted(values - allowed)}")
+    expect(http.other_method in values, f"no {label}={http.other_method!r} series")
+    return (
+        f"{len(OTHER_METHODS)} unknown methods: {http.other_method} in spans and metrics, "
+        f"named {http.other_span_name!r}, logged as sent"
+    )
+
+
+def _path_not_utf8(c: Contract, _: str, o: Observation) -> str:
+    """Log and trace the path as sent; the exporter keeps working after it."""
+    run = _finished(o.hostile)
+    path = _response(run, "not_utf8").path
+    line = _access_line(c, run, path)
+    want = c.problem.errors.bad_request.status
+    status = line[c.logging.access.fields.status]
+    expect(status == want, f"logged status {status}, want {want}")
+    spans = [s for s in run.spans if s.attributes.get("url.path") == path]
+    expect(len(spans) == 1, f"want one exported span with url.path {path!r}, got {len(spans)}")
+    after = _response(run, "after_not_utf8").path
+    expect(
+        any(s.attributes.get("url.path") == after for s in run.spans),
+        f"the span of the next request ({after}) was never exported",
+    )
+    return f"{path} logged and traced as sent; later spans still exported"
+
+
+def _body_limit_chunked(c: Contract, _: str, o: Observation) -> str:
+    """HTTP_MAX_BODY_BYTES holds for a body sent without Content-Length."""
+    run = _finished(o.hostile)
+    response = _response(run, "chunked_oversize")
+    want = c.problem.errors.payload_too_large
+    expect(response.status == want.status, f"status {response.status}, want {want.status}")
+    expect(
+        response.content_type == c.problem.content_type,
+        f"content type {response.content_type!r}",
+    )
+    expect(response.json().get("title") == want.title, f"body {response.body!r}")
+    line = _access_line(c, run, response.path)
+    status = line[c.logging.access.fields.status]
+    expect(status == want.status, f"logged status {status}")
+    return f"chunked body over HTTP_MAX_BODY_BYTES: {want.status} problem, logged {status}"
+
+
+def _dual_stack(c: Contract, _: str, o: Observation) -> str:
+    """Both ports answer on the loopback address of every family."""
+    run = _finished(o.hostile)
+    answered = []
+    for family in c.http.listen_families:
+        for port in ("public", "metrics"):
+            response = _response(run, f"{family}_{port}")
+            expect(response.status == 200, f"{family} {port} port: status {response.status}")
+            answered.append(f"{family}/{port}")
+    return "200 on " + ", ".join(answered)

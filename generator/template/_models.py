@@ -182,6 +182,7 @@ class ProblemError(_Strict):
 class ProblemErrors(_Strict):
     """Every error both templates produce, by name."""
 
+    bad_request: ProblemError
     not_found: ProblemError
     method_not_allowed: ProblemError
     payload_too_large: ProblemError
@@ -197,6 +198,20 @@ class Problem(_Strict):
     optional_fields: tuple[str, ...]
     type: str
     errors: ProblemErrors
+
+
+class Http(_Strict):
+    """How requests from hostile or broken clients are recorded, and where the ports listen."""
+
+    known_methods: tuple[str, ...]
+    other_method: str
+    method_original_attribute: str
+    other_span_name: str
+    listen_families: tuple[Literal["ipv4", "ipv6"], ...]
+
+    def span_name(self, route: str) -> str:
+        """Name of the span of a request whose method is not a known one."""
+        return f"{self.other_span_name} {route}" if route else self.other_span_name
 
 
 class Tracing(_Strict):
@@ -254,6 +269,7 @@ class Contract(_Strict):
     hello: Hello
     logging: Logging
     problem: Problem
+    http: Http
     tracing: Tracing
     metrics: Metrics
     build: Build

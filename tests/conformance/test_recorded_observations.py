@@ -21,6 +21,7 @@ ITEMS = [
     "health.liveness",
     "health.readiness",
     "route.example",
+    "problem.400",
     "problem.404",
     "problem.405",
     "problem.413",
@@ -36,6 +37,10 @@ ITEMS = [
     "otel.sdk_disabled",
     "otel.traces_exporter_none",
     "collector.missing",
+    "http.other_method",
+    "http.path_not_utf8",
+    "http.body_limit_chunked",
+    "net.dual_stack",
 ]
 RECORDED = [*LANGUAGES, *(m.id for m in MUTATIONS)]
 
@@ -43,12 +48,12 @@ RECORDED = [*LANGUAGES, *(m.id for m in MUTATIONS)]
 def test_the_items_come_from_the_contract() -> None:
     assert contract_items(CONTRACT) == ITEMS
     statuses = CONTRACT.problem.errors.model_copy(
-        update={"not_found": CONTRACT.problem.errors.not_found.model_copy(update={"status": 400})}
+        update={"not_found": CONTRACT.problem.errors.not_found.model_copy(update={"status": 410})}
     )
     contract = CONTRACT.model_copy(
         update={"problem": CONTRACT.problem.model_copy(update={"errors": statuses})}
     )
-    assert "problem.400" in contract_items(contract)
+    assert "problem.410" in contract_items(contract)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
