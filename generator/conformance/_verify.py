@@ -508,8 +508,14 @@ def _body_limit_chunked(c: Contract, _: str, o: Observation) -> str:
         f"content type {response.content_type!r}",
     )
     expect(response.json().get("title") == want.title, f"body {response.body!r}")
-    line = _access_line(c, run, response.path)
-    status = line[c.logging.access.fields.status]
+    access = c.logging.access.fields
+    lines = [
+        line
+        for line in _access_lines(c, run)
+        if line[access.path] == response.path and line[access.method] == response.method
+    ]
+    expect(len(lines) == 1, f"want one access line for {response.method} {response.path}")
+    status = lines[0][access.status]
     expect(status == want.status, f"logged status {status}")
     return f"chunked body over HTTP_MAX_BODY_BYTES: {want.status} problem, logged {status}"
 
