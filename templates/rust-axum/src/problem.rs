@@ -3,7 +3,7 @@
 //! Handlers and middleware return a [`Problem`]; [`render`], which every request passes
 //! through, writes it out with the request path as `instance`, and the trace id while a span is
 //! active, so that a client's error report leads to the trace. `render` also turns the plain-text
-//! errors that axum and tower-http produce themselves (body too large, extractor rejections) into
+//! errors that axum produces itself (extractor rejections, a route's own body limit) into
 //! problems, so no error leaves the service in another shape.
 
 use std::borrow::Cow;

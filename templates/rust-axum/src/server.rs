@@ -1,12 +1,15 @@
-//! Serving with graceful shutdown: on the shutdown signal readiness turns to draining, the
-//! listeners close, and in-flight requests finish, all within the shutdown deadline.
+//! Listening on both address families, and serving with graceful shutdown: on the shutdown
+//! signal readiness turns to draining, the listeners close, and in-flight requests finish, all
+//! within the shutdown deadline.
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use socket2::{Domain, Socket, Type};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
@@ -37,6 +40,38 @@ impl fmt::Display for ServeError {
 }
 
 impl std::error::Error for ServeError {}
+
+/// Connections a listener queues before the server accepts them, as tokio's own `bind` does.
+const BACKLOG: i32 = 1024;
+
+/// Listens on `port` on every IPv4 and IPv6 address: one IPv6 socket that takes IPv4 too, as
+/// mapped addresses, whatever the system's default for IPv6 sockets. A host without IPv6
+/// gets an IPv4 socket.
+///
+/// # Errors
+/// When the port cannot be bound (in use, not allowed).
+pub fn listen(port: u16) -> io::Result<TcpListener> {
+    let (socket, address) = match dual_stack_socket() {
+        Ok(socket) => (socket, SocketAddr::from((Ipv6Addr::UNSPECIFIED, port))),
+        Err(_) => (
+            Socket::new(Domain::IPV4, Type::STREAM, None)?,
+            SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)),
+        ),
+    };
+    // As tokio and std do on Unix: a restarted server gets its port back at once.
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(BACKLOG)?;
+    TcpListener::from_std(socket.into())
+}
+
+fn dual_stack_socket() -> io::Result<Socket> {
+    let socket = Socket::new(Domain::IPV6, Type::STREAM, None)?;
+    socket.set_only_v6(false)?;
+    Ok(socket)
+}
 
 /// Serves each router on its listener (the public server, the metrics server) until `shutdown`
 /// resolves, then drains them all for at most `deadline`. Failures are logged here.

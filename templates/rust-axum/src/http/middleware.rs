@@ -1,9 +1,15 @@
-//! The platform middleware of `app()`: access log, request timeout and panic recovery.
+//! The platform middleware of `app()`: access log, request timeout, panic recovery, path
+//! parameters that are not UTF-8, and the body limit.
 
 use std::any::Any;
+use std::future::poll_fn;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::body::{Body, Bytes, HttpBody as _};
+use axum::extract::rejection::RawPathParamsRejection;
+use axum::extract::{FromRequestParts as _, MatchedPath, RawPathParams, Request, State};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Level;
@@ -39,7 +45,8 @@ pub(super) fn handled_route<'a>(matched: Option<&'a MatchedPath>, response: &Res
 
 /// Writes one access-log line per request: INFO, or ERROR for a 5xx answer.
 pub(super) async fn access_log(request: Request, next: Next) -> Response {
-    // The path stays with the request's bytes: a URI clone copies no text.
+    // The path as sent, never decoded; it stays with the request's bytes: a URI clone copies no
+    // text.
     let uri = request.uri().clone();
     let path = uri.path();
     if UNOBSERVED_PATHS.contains(&path) {
@@ -87,6 +94,72 @@ pub(super) async fn timeout(
         Ok(response) => response,
         Err(_) => Problem::from(errors::TIMEOUT).into_response(),
     }
+}
+
+/// Answers with the bad-request problem when a path parameter %-decodes to bytes that are not
+/// UTF-8, on every route and whatever the handler extracts.
+pub(super) async fn reject_non_utf8_params(request: Request, next: Next) -> Response {
+    // The path itself is UTF-8 (the http crate refuses anything else); only a %-escape can
+    // decode to something that is not. Most paths have none, and skip the check.
+    if !request.uri().path().contains('%') {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    if let Err(RawPathParamsRejection::InvalidUtf8InPathParam(_)) =
+        RawPathParams::from_request_parts(&mut parts, &()).await
+    {
+        return Problem::from(errors::BAD_REQUEST).into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// Holds every request body to `limit` bytes, whether or not the handler reads it. A body of
+/// known size (hyper takes it from `Content-Length`) over the limit is answered at once, unread;
+/// one of unknown size (chunked) is read up to the limit before the handler runs, which then
+/// gets it from memory.
+pub(super) async fn limit_body(
+    State(limit): State<usize>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match body.size_hint().upper() {
+        Some(size) if size > limit as u64 => {
+            return Problem::from(errors::PAYLOAD_TOO_LARGE).into_response();
+        }
+        Some(_) => body,
+        None => match read_up_to(body, limit).await {
+            Ok(Some(bytes)) => Body::from(bytes),
+            Ok(None) => return Problem::from(errors::PAYLOAD_TOO_LARGE).into_response(),
+            // The client broke off or sent a broken chunked encoding.
+            Err(_) => {
+                return Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    errors::BAD_REQUEST.title,
+                    UNREADABLE_BODY,
+                )
+                .into_response();
+            }
+        },
+    };
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// Detail of the problem answered when the request body cannot be read.
+const UNREADABLE_BODY: &str = "the request body could not be read";
+
+/// The body's data, or `None` as soon as it exceeds `limit` bytes. Trailers are dropped.
+async fn read_up_to(mut body: Body, limit: usize) -> Result<Option<Bytes>, axum::Error> {
+    let mut data = Vec::new();
+    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        if let Ok(chunk) = frame?.into_data() {
+            if chunk.len() > limit - data.len() {
+                return Ok(None);
+            }
+            data.extend_from_slice(&chunk);
+        }
+    }
+    Ok(Some(data.into()))
 }
 
 /// Turns a handler panic into the generic 500 problem; the panic text goes to the log only.

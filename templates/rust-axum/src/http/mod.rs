@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use prometheus::Registry;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 
 pub use health::Readiness;
 
@@ -54,7 +53,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The whole application: `routes` plus the health endpoints, wrapped in the platform
 /// middleware (traces and metrics unless `telemetry` is `None`, access log, problem documents,
-/// panic recovery, request timeout, body limit).
+/// panic recovery, request timeout, path parameters that are not UTF-8, body limit).
 pub fn app(
     routes: Router<AppState>,
     state: AppState,
@@ -68,14 +67,15 @@ pub fn app(
         // Being layered on the router, the middleware runs after routing and sees the matched
         // route; the request meets it top-down. One `layer` call for all of it: each call
         // boxes everything below it once more, and every request clones those boxes anew.
-        // (The body limit comes last as it changes the body type, which `from_fn` does not
-        // accept.)
+        // The body is read within the request timeout, so a slow client cannot hold a handler.
         .layer((
             axum::middleware::from_fn(middleware::access_log),
             axum::middleware::from_fn(problem::render),
             CatchPanicLayer::custom(middleware::recover),
             axum::middleware::from_fn_with_state(limits.request_timeout, middleware::timeout),
-            RequestBodyLimitLayer::new(limits.max_body_bytes),
+            axum::middleware::from_fn(middleware::reject_non_utf8_params),
+            axum::middleware::from_fn_with_state(limits.max_body_bytes, middleware::limit_body),
+            // limit_body has done the extractors' work.
             DefaultBodyLimit::disable(),
         ))
         .with_state(state);

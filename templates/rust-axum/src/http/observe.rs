@@ -1,6 +1,8 @@
 //! Traces and metrics of each request: one SERVER span with exactly the contract's attributes,
 //! and one sample of the request-duration histogram. Written with the OpenTelemetry API itself,
 //! not an instrumentation crate, so that the attributes are the contract's and nothing more.
+//! A method outside the contract's known ones is recorded as the contract's other method, so
+//! that clients cannot create metric series or span names at will.
 //!
 //! The span is current while the request is handled, so every line logged meanwhile, the access
 //! log included, carries its ids.
@@ -12,34 +14,25 @@ use axum::extract::{Request, State};
 use axum::http::{Method, Version};
 use axum::middleware::Next;
 use axum::response::Response;
+use opentelemetry::KeyValue;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::propagation::TextMapPropagator as _;
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
-use opentelemetry::{KeyValue, StringValue};
 use opentelemetry_http::HeaderExtractor;
 
 use super::middleware::{UNOBSERVED_PATHS, handled_route, matched_route};
+use crate::contract::http::{
+    KNOWN_METHODS, METHOD_ORIGINAL_ATTRIBUTE, OTHER_METHOD, OTHER_SPAN_NAME,
+};
 use crate::contract::trace::{ERROR_ATTRIBUTE, SPAN_NAME, attribute};
 use crate::telemetry::RequestTelemetry;
 
 /// The service speaks plain HTTP; TLS, if any, ends in front of it.
 const SCHEME: &str = "http";
 
-/// Attributes a span gets at its start, and the most it can end up with (route, status, error).
-const SPAN_ATTRIBUTES: usize = 4 + 3;
-
-/// The methods whose names need no copy per request; others are copied.
-static STANDARD_METHODS: [Method; 9] = [
-    Method::GET,
-    Method::POST,
-    Method::PUT,
-    Method::DELETE,
-    Method::HEAD,
-    Method::OPTIONS,
-    Method::CONNECT,
-    Method::PATCH,
-    Method::TRACE,
-];
+/// Attributes a span gets at its start (the original method included), and the most it can end
+/// up with (route, status, error).
+const SPAN_ATTRIBUTES: usize = 5 + 3;
 
 /// Traces and measures the request, continuing the trace of an incoming `traceparent`.
 pub(super) async fn observe(
@@ -51,7 +44,7 @@ pub(super) async fn observe(
         return next.run(request).await;
     }
     let started = Instant::now();
-    let method = method_name(request.method());
+    let (method, original) = recorded_method(request.method());
     let matched = matched_route(&request);
     let matched_name = matched.as_ref().map_or("", |route| route.as_str());
     let parent = telemetry
@@ -60,7 +53,9 @@ pub(super) async fn observe(
     // Room for the attributes set at the end, so that they need no second allocation.
     let mut attributes = Vec::with_capacity(SPAN_ATTRIBUTES);
     attributes.extend([
-        KeyValue::new(attribute::HTTP_REQUEST_METHOD, method.clone()),
+        KeyValue::new(attribute::HTTP_REQUEST_METHOD, method),
+        // The path as sent, %-escapes and all: never decoded, so always valid UTF-8 (the http
+        // crate refuses a request line that is not).
         KeyValue::new(attribute::URL_PATH, request.uri().path().to_owned()),
         KeyValue::new(attribute::URL_SCHEME, SCHEME),
         KeyValue::new(
@@ -68,9 +63,13 @@ pub(super) async fn observe(
             protocol_version(request.version()),
         ),
     ]);
+    let known = original.is_none();
+    if let Some(original) = original {
+        attributes.push(KeyValue::new(METHOD_ORIGINAL_ATTRIBUTE, original));
+    }
     let span = telemetry
         .tracer
-        .span_builder(span_name(method.as_str(), matched_name))
+        .span_builder(span_name(method, known, matched_name))
         .with_kind(SpanKind::Server)
         .with_attributes(attributes)
         .start_with_context(&telemetry.tracer, &parent);
@@ -82,7 +81,7 @@ pub(super) async fn observe(
     let route = handled_route(matched.as_ref(), &response);
     let span = context.span();
     if route != matched_name {
-        span.update_name(span_name(method.as_str(), route));
+        span.update_name(span_name(method, known, route));
     }
     let status = response.status();
     let metric_attributes = [
@@ -108,17 +107,29 @@ pub(super) async fn observe(
     response
 }
 
-/// The `http.request.method` of a request, shared rather than copied for standard methods.
-fn method_name(method: &Method) -> StringValue {
-    match STANDARD_METHODS.iter().find(|standard| *standard == method) {
-        Some(standard) => standard.as_str().into(),
-        None => method.as_str().to_owned().into(),
+/// The `http.request.method` of a request: the method, when the contract knows it; otherwise
+/// the contract's other method, and the method as sent for the original-method attribute.
+fn recorded_method(method: &Method) -> (&'static str, Option<String>) {
+    match KNOWN_METHODS
+        .iter()
+        .find(|known| **known == method.as_str())
+    {
+        Some(known) => (known, None),
+        None => (OTHER_METHOD, Some(method.as_str().to_owned())),
     }
 }
 
 /// `GET /v1/hello/{name}`; just the method when no route matched. The contract's template
-/// filled in one pass, into one allocation.
-fn span_name(method: &str, route: &str) -> String {
+/// filled in one pass, into one allocation. A method that is not `known` stays out of the name:
+/// it is the contract's other span name, followed by the route when one matched.
+fn span_name(method: &str, known: bool, route: &str) -> String {
+    if !known {
+        return if route.is_empty() {
+            OTHER_SPAN_NAME.to_owned()
+        } else {
+            [OTHER_SPAN_NAME, " ", route].concat()
+        };
+    }
     if route.is_empty() {
         return method.to_owned();
     }
@@ -160,7 +171,7 @@ mod tests {
 
     #[test]
     fn span_names_follow_the_contract_template() {
-        let name = span_name("GET", routes::HELLO);
+        let name = span_name("GET", true, routes::HELLO);
         assert_eq!(name, format!("GET {}", routes::HELLO));
         assert_eq!(
             name,
@@ -168,14 +179,36 @@ mod tests {
                 .replace("{method}", "GET")
                 .replace("{route}", routes::HELLO)
         );
-        assert_eq!(span_name("DELETE", ""), "DELETE");
+        assert_eq!(span_name("DELETE", true, ""), "DELETE");
     }
 
     #[test]
-    fn method_names_are_the_request_methods() {
-        assert_eq!(method_name(&Method::GET).as_str(), "GET");
-        let custom = Method::from_bytes(b"PURGE").unwrap();
-        assert_eq!(method_name(&custom).as_str(), "PURGE");
+    fn unknown_methods_name_spans_after_the_contract_alone() {
+        assert_eq!(
+            span_name(OTHER_METHOD, false, routes::HELLO),
+            format!("{OTHER_SPAN_NAME} {}", routes::HELLO)
+        );
+        assert_eq!(span_name(OTHER_METHOD, false, ""), OTHER_SPAN_NAME);
+    }
+
+    #[test]
+    fn known_methods_are_recorded_as_they_are() {
+        for known in KNOWN_METHODS {
+            let method = Method::from_bytes(known.as_bytes()).unwrap();
+            assert_eq!(recorded_method(&method), (*known, None));
+        }
+    }
+
+    #[test]
+    fn other_methods_are_recorded_as_the_contract_says() {
+        // Method names are case-sensitive: `get` is not `GET`.
+        for sent in ["PURGE", "get", OTHER_METHOD] {
+            let method = Method::from_bytes(sent.as_bytes()).unwrap();
+            assert_eq!(
+                recorded_method(&method),
+                (OTHER_METHOD, Some(sent.to_owned()))
+            );
+        }
     }
 
     #[test]

@@ -21,9 +21,25 @@ pub struct Answer {
 
 /// Sends one request on a new connection and reads the whole answer.
 pub async fn send(addr: SocketAddr, method: &str, path: &str) -> Answer {
+    send_raw(addr, method, path, "", b"").await
+}
+
+/// Sends one request with `headers` (each line ending in CRLF) and `body` as they are, and
+/// reads the whole answer.
+pub async fn send_raw(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &[u8],
+) -> Answer {
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    let request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
+    let head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}\r\n");
+    stream
+        .write_all(&[head.as_bytes(), body].concat())
+        .await
+        .unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await.unwrap();
     parse(&String::from_utf8(raw).unwrap())
