@@ -15,6 +15,7 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 
 from generator.conformance import TRACE_ID, Observation
+from generator.conformance._observation import PROVOKED_ERRORS
 from generator.template import Template
 from tests.conftest import TEMPLATES
 
@@ -107,6 +108,30 @@ MUTATIONS = (
         SHUTDOWN_ITEMS,
     ),
     Mutation(
+        "go",
+        "method-as-sent",
+        (
+            (
+                "internal/httpserver/tracing.go",
+                "\t\tmethod = contract.HTTPOtherMethod",
+                "\t\tmethod = r.Method",
+            ),
+        ),
+        frozenset({"http.other_method"}),
+    ),
+    Mutation(
+        "go",
+        "no-chunked-body-limit",
+        (
+            (
+                "internal/httpserver/bodylimit.go",
+                "if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {",
+                "if r.ContentLength < -1 && r.Body != nil && r.Body != http.NoBody {",
+            ),
+        ),
+        frozenset({"http.body_limit_chunked"}),
+    ),
+    Mutation(
         "rust",
         "no-tracing-middleware",
         (
@@ -130,6 +155,31 @@ MUTATIONS = (
         "changed-route-template",
         (("src/contract.rs", '"/v1/hello/{name}"', '"/v1/hello/{who}"'),),
         frozenset({"route.template"}),
+    ),
+    Mutation(
+        "rust",
+        "ipv4-only",
+        (
+            (
+                "src/server.rs",
+                "let (socket, address) = match dual_stack_socket() {",
+                "let (socket, address) = match dual_stack_socket()"
+                ".and(Err(io::ErrorKind::Unsupported.into())) {",
+            ),
+        ),
+        frozenset({"net.dual_stack"}),
+    ),
+    Mutation(
+        "rust",
+        "method-as-sent",
+        (
+            (
+                "src/http/observe.rs",
+                "None => (OTHER_METHOD, Some(method.as_str().to_owned())),",
+                "None => (method.as_str().to_owned().leak(), None),",
+            ),
+        ),
+        frozenset({"http.other_method"}),
     ),
     Mutation(
         "rust",
@@ -160,10 +210,7 @@ def shapes(observation: Observation) -> dict[str, Any]:
         ],
         "span_attribute_keys": [sorted(s.attributes) for s in spans],
         "span_name_kind": [(s.name, s.kind) for s in traced],
-        "problem_keys": {
-            key: sorted(main.responses[key].json())
-            for key in ("not_found", "method_not_allowed", "payload_too_large")
-        },
+        "problem_keys": {key: sorted(main.responses[key].json()) for key in PROVOKED_ERRORS},
         "metric_names": sorted({s.name for s in http}),
         "metric_label_sets": sorted({tuple(sorted(s.labels)) for s in http}),
         "lifecycle_messages": [
