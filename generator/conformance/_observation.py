@@ -28,6 +28,9 @@ OTHER_METHODS = ("FOO0", "FOO1", "FOO2")
 AFTER_NAME = "after"
 # A path segment that percent-decodes to a byte that is not UTF-8.
 NOT_UTF8 = "%FF"
+# SHUTDOWN_DRAIN_DELAY_MS of the drain run, and of the run that gets a second signal.
+DRAIN_DELAY_MS = 1500
+LONG_DRAIN_DELAY_MS = 20000
 
 
 def _bytes_to_json(value: bytes) -> str | dict[str, str]:
@@ -121,6 +124,8 @@ class Observation:
     traces_exporter_none: Run
     no_collector: BurstRun
     hostile: Run
+    drain: Run
+    second_signal: Run
 
     def to_json(self) -> str:
         """Serialise for a recording (bytes as text when they are UTF-8, else base64)."""

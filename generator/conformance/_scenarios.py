@@ -18,7 +18,9 @@ from pathlib import Path
 
 from generator.conformance._observation import (
     AFTER_NAME,
+    DRAIN_DELAY_MS,
     HELLO_NAME,
+    LONG_DRAIN_DELAY_MS,
     NOT_UTF8,
     OTHER_METHODS,
     PROVOKED_ERRORS,
@@ -80,7 +82,20 @@ def observe(
     no_collector = scenarios.no_collector()
     progress("sending what hostile and broken clients send, over IPv4 and IPv6")
     hostile = scenarios.hostile()
-    return Observation(invalid, main, flush, sdk_disabled, exporter_none, no_collector, hostile)
+    progress("checking the drain delay and a second shutdown signal")
+    drain = scenarios.drain()
+    second_signal = scenarios.second_signal()
+    return Observation(
+        invalid,
+        main,
+        flush,
+        sdk_disabled,
+        exporter_none,
+        no_collector,
+        hostile,
+        drain,
+        second_signal,
+    )
 
 
 @dataclass(frozen=True)
@@ -249,6 +264,37 @@ class _Scenarios:
 
             self._record(run, drive)
             run.spans = list(receiver.spans)
+        return run
+
+    def drain(self) -> Run:
+        """SIGTERM with a drain delay: readiness says draining while the routes keep serving."""
+        routes = self.contract.routes
+        run = Run(self._env(SHUTDOWN_DRAIN_DELAY_MS=str(DRAIN_DELAY_MS)))
+
+        def drive(svc: RunningService) -> None:
+            svc.signal(signal.SIGTERM)
+            signalled = time.monotonic()
+            time.sleep(0.2)
+            _ask(svc, run, "readyz_draining", "GET", routes.readiness)
+            _ask(svc, run, "hello_draining", "GET", self._path(HELLO_NAME))
+            _ask(svc, run, "livez_draining", "GET", routes.liveness)
+            run.exit_code = _exit_code(svc, DRAIN_DELAY_MS / 1000 + self.limits.exit)
+            if run.exit_code is not None:
+                run.exit_seconds = time.monotonic() - signalled
+
+        self._record(run, drive)
+        return run
+
+    def second_signal(self) -> Run:
+        """Send SIGTERM twice during a long drain delay: the second ends the process at once."""
+        run = Run(self._env(SHUTDOWN_DRAIN_DELAY_MS=str(LONG_DRAIN_DELAY_MS)))
+
+        def drive(svc: RunningService) -> None:
+            svc.signal(signal.SIGTERM)
+            time.sleep(0.3)
+            self._terminate(svc, run)
+
+        self._record(run, drive)
         return run
 
     def _terminate(self, svc: RunningService, run: Run) -> None:

@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from generator.conformance._observation import (
+    DRAIN_DELAY_MS,
     HELLO_NAME,
     OTHER_METHODS,
     PARENT_ID,
@@ -107,6 +108,8 @@ def _items(contract: Contract) -> list[tuple[str, Check]]:
         ("http.path_not_utf8", _path_not_utf8),
         ("http.body_limit_chunked", _body_limit_chunked),
         ("net.dual_stack", _dual_stack),
+        ("shutdown.drain_delay", _drain_delay),
+        ("shutdown.second_signal", _second_signal),
     ]
 
 
@@ -530,3 +533,34 @@ def _dual_stack(c: Contract, _: str, o: Observation) -> str:
             expect(response.status == 200, f"{family} {port} port: status {response.status}")
             answered.append(f"{family}/{port}")
     return "200 on " + ", ".join(answered)
+
+
+def _drain_delay(c: Contract, _: str, o: Observation) -> str:
+    """During SHUTDOWN_DRAIN_DELAY_MS: readiness 503 draining, other routes 200; then exit 0."""
+    run = _finished(o.drain)
+    ready = _response(run, "readyz_draining")
+    expect(ready.status == 503, f"{ready.path} answered {ready.status} while draining, want 503")
+    want = {c.health.status_key: c.health.draining}
+    expect(ready.json() == want, f"{ready.path} body {ready.body!r}, want {want}")
+    for key in ("hello_draining", "livez_draining"):
+        response = _response(run, key)
+        expect(response.status == 200, f"{response.path} answered {response.status} while draining")
+    expect(run.exit_code is not None, "still running after the drain delay and shutdown timeout")
+    expect(run.exit_code == 0, f"exit code {run.exit_code}")
+    delay = DRAIN_DELAY_MS / 1000
+    took = run.exit_seconds or 0.0
+    expect(took >= delay, f"exited {took:.2f} s after SIGTERM, before the {delay:g} s drain delay")
+    limit = delay + _shutdown_limit(run)
+    expect(took <= limit, f"exited {took:.2f} s after SIGTERM, over {limit:g} s")
+    return f"503 draining, routes served during {delay:g} s, exit 0 after {took:.2f} s"
+
+
+def _second_signal(c: Contract, _: str, o: Observation) -> str:
+    """Judge that a second signal during the drain delay ends the process at once."""
+    run = _finished(o.second_signal)
+    want = c.shutdown.forced_exit_code
+    expect(run.exit_code is not None, "a second SIGTERM did not end the process")
+    expect(run.exit_code == want, f"exit code {run.exit_code}, want {want}")
+    took = run.exit_seconds or 0.0
+    expect(took <= 1.0, f"exited {took:.2f} s after the second SIGTERM, want at once (<= 1 s)")
+    return f"exit {want} {took:.2f} s after the second SIGTERM"

@@ -70,6 +70,12 @@ class InvalidConfig(_Strict):
     value: str
 
 
+class Shutdown(_Strict):
+    """What a second shutdown signal does."""
+
+    forced_exit_code: int = Field(ge=1, le=255)
+
+
 class Routes(_Strict):
     """Route templates in OpenTelemetry/axum syntax ({param})."""
 
@@ -264,6 +270,7 @@ class Contract(_Strict):
     otlp_endpoint: OtlpEndpoint
     startup_failure_exit_code: int
     invalid_config_examples: tuple[InvalidConfig, ...]
+    shutdown: Shutdown
     routes: Routes
     health: Health
     hello: Hello

@@ -41,6 +41,8 @@ ITEMS = [
     "http.path_not_utf8",
     "http.body_limit_chunked",
     "net.dual_stack",
+    "shutdown.drain_delay",
+    "shutdown.second_signal",
 ]
 RECORDED = [*LANGUAGES, *(m.id for m in MUTATIONS)]
 
