@@ -22,7 +22,11 @@ pub struct Config {
     /// Port of the metrics server.
     pub metrics_port: u16,
     pub log_level: Level,
+    /// Time allowed for in-flight requests and the telemetry flush, from the listeners' close.
     pub shutdown_timeout: Duration,
+    /// How long readiness says draining, while every route keeps serving, before the listeners
+    /// close.
+    pub shutdown_drain_delay: Duration,
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
     /// `OTEL_SERVICE_NAME`: the telemetry's `service.name`, when not the service's own name.
@@ -73,6 +77,10 @@ impl Config {
             metrics_port,
             log_level: read_level(&lookup, env::LOG_LEVEL)?,
             shutdown_timeout: Duration::from_millis(read_int(&lookup, env::SHUTDOWN_TIMEOUT_MS)?),
+            shutdown_drain_delay: Duration::from_millis(read_int(
+                &lookup,
+                env::SHUTDOWN_DRAIN_DELAY_MS,
+            )?),
             request_timeout: Duration::from_millis(read_int(
                 &lookup,
                 env::HTTP_REQUEST_TIMEOUT_MS,
@@ -274,6 +282,10 @@ mod tests {
         );
         let millis = |var: Int| Duration::from_millis(var.default);
         assert_eq!(config.shutdown_timeout, millis(env::SHUTDOWN_TIMEOUT_MS));
+        assert_eq!(
+            config.shutdown_drain_delay,
+            millis(env::SHUTDOWN_DRAIN_DELAY_MS)
+        );
         assert_eq!(config.request_timeout, millis(env::HTTP_REQUEST_TIMEOUT_MS));
         assert_eq!(
             config.max_body_bytes as u64,
@@ -291,6 +303,7 @@ mod tests {
             env::METRICS_PORT.name,
             env::LOG_LEVEL.name,
             env::SHUTDOWN_TIMEOUT_MS.name,
+            env::SHUTDOWN_DRAIN_DELAY_MS.name,
             env::HTTP_REQUEST_TIMEOUT_MS.name,
             env::HTTP_MAX_BODY_BYTES.name,
             OTEL_SERVICE_NAME,
@@ -312,6 +325,7 @@ mod tests {
             (env::METRICS_PORT.name, "65535"),
             (env::LOG_LEVEL.name, "debug"),
             (env::SHUTDOWN_TIMEOUT_MS.name, "1"),
+            (env::SHUTDOWN_DRAIN_DELAY_MS.name, "1500"),
             (env::HTTP_REQUEST_TIMEOUT_MS.name, "250"),
             (env::HTTP_MAX_BODY_BYTES.name, "0"),
             (OTEL_SERVICE_NAME, "checkout"),
@@ -323,6 +337,7 @@ mod tests {
         assert_eq!((config.port, config.metrics_port), (1, 65535));
         assert_eq!(config.log_level, Level::DEBUG);
         assert_eq!(config.shutdown_timeout, Duration::from_millis(1));
+        assert_eq!(config.shutdown_drain_delay, Duration::from_millis(1500));
         assert_eq!(config.request_timeout, Duration::from_millis(250));
         assert_eq!(config.max_body_bytes, 0);
         assert_eq!(config.otel_service_name.as_deref(), Some("checkout"));
@@ -364,6 +379,7 @@ mod tests {
     fn integers_must_reach_their_minimum() {
         for var in [
             env::SHUTDOWN_TIMEOUT_MS,
+            env::SHUTDOWN_DRAIN_DELAY_MS,
             env::HTTP_REQUEST_TIMEOUT_MS,
             env::HTTP_MAX_BODY_BYTES,
         ] {

@@ -1,6 +1,7 @@
-//! Listening on both address families, and serving with graceful shutdown: on the shutdown
-//! signal readiness turns to draining, the listeners close, and in-flight requests finish, all
-//! within the shutdown deadline.
+//! Listening on both address families, and serving with graceful shutdown: on the first
+//! shutdown signal readiness turns to draining while every route keeps serving for the drain
+//! delay; then the listeners close, and in-flight requests finish within the shutdown deadline.
+//! The process counts the signals, so that a second one can cut the shutdown short.
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -14,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
 
+use crate::config::Config;
 use crate::contract::logging::{event, message};
 use crate::http::Readiness;
 
@@ -40,6 +42,25 @@ impl fmt::Display for ServeError {
 }
 
 impl std::error::Error for ServeError {}
+
+/// How the servers stop once the shutdown signal has arrived.
+#[derive(Clone, Copy, Debug)]
+pub struct Shutdown {
+    /// How long readiness says draining while every route keeps serving, before the listeners
+    /// close.
+    pub drain_delay: Duration,
+    /// How long in-flight requests get once the listeners are closed: the shutdown deadline.
+    pub timeout: Duration,
+}
+
+impl From<&Config> for Shutdown {
+    fn from(config: &Config) -> Self {
+        Self {
+            drain_delay: config.shutdown_drain_delay,
+            timeout: config.shutdown_timeout,
+        }
+    }
+}
 
 /// Connections a listener queues before the server accepts them, as tokio's own `bind` does.
 const BACKLOG: i32 = 1024;
@@ -73,18 +94,20 @@ fn dual_stack_socket() -> io::Result<Socket> {
     Ok(socket)
 }
 
-/// Serves each router on its listener (the public server, the metrics server) until `shutdown`
-/// resolves, then drains them all for at most `deadline`. Failures are logged here.
+/// Serves each router on its listener (the public server, the metrics server) until `signal`
+/// resolves; then readiness says draining while they keep serving for `shutdown.drain_delay`,
+/// and then they stop, with at most `shutdown.timeout` for the requests in flight. Failures
+/// are logged here.
 ///
-/// Returns the part of `deadline` that is left, for flushing telemetry.
+/// Returns the part of `shutdown.timeout` that is left, for flushing telemetry.
 ///
 /// # Errors
 /// When a server fails, or requests are still in flight at the deadline.
 pub async fn serve(
     servers: Vec<(TcpListener, Router)>,
     readiness: Readiness,
-    deadline: Duration,
-    shutdown: impl Future<Output = ()>,
+    shutdown: Shutdown,
+    signal: impl Future<Output = ()>,
 ) -> Result<Duration, ServeError> {
     let (stop, stopped) = watch::channel(());
     let mut running = JoinSet::new();
@@ -97,21 +120,18 @@ pub async fn serve(
         running.spawn(server.into_future());
     }
 
-    tokio::select! {
-        Some(ended) = running.join_next() => {
-            // Before the shutdown signal, a server that ends has failed, error or not.
-            let error = outcome(ended).err().unwrap_or_else(|| {
-                io::Error::other("a server stopped before the shutdown signal")
-            });
-            return Err(failed(ServeError::Io(error)));
-        }
-        () = shutdown => {}
-    }
-    let signalled = Instant::now();
+    until(&mut running, signal).await?;
     readiness.start_draining();
     tracing::info!("{}", message::SHUTTING_DOWN);
+    // Load balancers notice the failing readiness probe only after a while, and keep sending
+    // requests until then: those are served, not refused.
+    if !shutdown.drain_delay.is_zero() {
+        until(&mut running, tokio::time::sleep(shutdown.drain_delay)).await?;
+    }
+    let closed = Instant::now();
     let _ = stop.send(());
 
+    let deadline = shutdown.timeout;
     let drained = tokio::time::timeout(deadline, async {
         while let Some(ended) = running.join_next().await {
             outcome(ended)?;
@@ -121,11 +141,28 @@ pub async fn serve(
     match drained.await {
         Ok(Ok(())) => {
             tracing::info!("{}", message::STOPPED);
-            Ok(deadline.saturating_sub(signalled.elapsed()))
+            Ok(deadline.saturating_sub(closed.elapsed()))
         }
         Ok(Err(error)) => Err(failed(ServeError::Io(error))),
         // Dropping the set aborts the servers still running.
         Err(_) => Err(failed(ServeError::DeadlineExceeded(deadline))),
+    }
+}
+
+/// Serves until `event` resolves. A server that ends before it is told to stop has failed, error
+/// or not.
+async fn until(
+    running: &mut JoinSet<io::Result<()>>,
+    event: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    tokio::select! {
+        Some(ended) = running.join_next() => {
+            let error = outcome(ended).err().unwrap_or_else(|| {
+                io::Error::other("a server stopped before the shutdown")
+            });
+            Err(failed(ServeError::Io(error)))
+        }
+        () = event => Ok(()),
     }
 }
 
@@ -139,32 +176,63 @@ fn failed(error: ServeError) -> ServeError {
     error
 }
 
-/// Resolves on the first SIGTERM or SIGINT. Installed before serving, so a signal that
-/// arrives early is not lost.
-///
-/// # Errors
-/// When the signal handlers cannot be installed.
-#[cfg(unix)]
-pub fn shutdown_signal() -> io::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    Ok(async move {
-        tokio::select! {
-            _ = terminate.recv() => {}
-            _ = interrupt.recv() => {}
-        }
-    })
+/// The shutdown signals the process has received (SIGTERM and SIGINT; Ctrl+C outside Unix):
+/// the first starts the graceful shutdown, a second one cuts it short.
+#[derive(Clone, Debug)]
+pub struct Signals {
+    received: watch::Receiver<usize>,
 }
 
-/// Resolves on Ctrl+C: the only shutdown signal outside Unix.
-///
-/// # Errors
-/// Never; the signature matches the Unix version.
-#[cfg(not(unix))]
-pub fn shutdown_signal() -> io::Result<impl Future<Output = ()>> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+impl Signals {
+    /// Installs the signal handlers and counts every signal from now on. Installed before
+    /// serving, so a signal that arrives early is not lost.
+    ///
+    /// # Errors
+    /// When the signal handlers cannot be installed.
+    #[cfg(unix)]
+    pub fn install() -> io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let (count, received) = watch::channel(0);
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    Some(()) = terminate.recv() => {}
+                    Some(()) = interrupt.recv() => {}
+                    // Neither can deliver signals any more.
+                    else => return,
+                }
+                count.send_modify(|count| *count += 1);
+            }
+        });
+        Ok(Self { received })
+    }
+
+    /// Installs the Ctrl+C handler and counts every Ctrl+C from now on.
+    ///
+    /// # Errors
+    /// Never; the signature matches the Unix version.
+    #[cfg(not(unix))]
+    pub fn install() -> io::Result<Self> {
+        let (count, received) = watch::channel(0);
+        tokio::spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                count.send_modify(|count| *count += 1);
+            }
+        });
+        Ok(Self { received })
+    }
+
+    /// Resolves once `n` signals have arrived in all, counting those that came before the call.
+    pub fn nth(&self, n: usize) -> impl Future<Output = ()> + Send + 'static {
+        let mut received = self.received.clone();
+        async move {
+            if received.wait_for(|&count| count >= n).await.is_err() {
+                // No signal can arrive any more.
+                std::future::pending::<()>().await;
+            }
+        }
+    }
 }
