@@ -134,6 +134,18 @@ MUTATIONS = (
         frozenset({"http.body_limit_chunked"}),
     ),
     Mutation(
+        "go",
+        "ready-while-draining",
+        (
+            (
+                "internal/httpserver/server.go",
+                "s.draining.Store(true) //",
+                "defer s.draining.Store(true) //",
+            ),
+        ),
+        frozenset({"shutdown.drain_delay"}),
+    ),
+    Mutation(
         "rust",
         "no-tracing-middleware",
         (
@@ -182,6 +194,19 @@ MUTATIONS = (
             ),
         ),
         frozenset({"http.other_method"}),
+    ),
+    Mutation(
+        "rust",
+        "close-before-draining",
+        (
+            (
+                "src/server.rs",
+                "        until(&mut running, tokio::time::sleep(shutdown.drain_delay)).await?;",
+                "        let _ = stop.send(());\n"
+                "        tokio::time::sleep(shutdown.drain_delay).await;",
+            ),
+        ),
+        frozenset({"shutdown.drain_delay"}),
     ),
     Mutation(
         "rust",
