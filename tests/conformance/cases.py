@@ -63,7 +63,15 @@ TRACING_ITEMS = frozenset(
         "http.path_not_utf8",  # judged on the exported spans
     }
 )
-SHUTDOWN_ITEMS = frozenset({"shutdown.graceful", "shutdown.flushes_spans"})
+# Exiting at the first signal also skips the drain delay and leaves no process for a second one.
+SHUTDOWN_ITEMS = frozenset(
+    {
+        "shutdown.graceful",
+        "shutdown.flushes_spans",
+        "shutdown.drain_delay",
+        "shutdown.second_signal",
+    }
+)
 
 MUTATIONS = (
     Mutation(
@@ -211,7 +219,13 @@ MUTATIONS = (
     Mutation(
         "rust",
         "broken-shutdown",
-        (("src/server.rs", "() = shutdown => {}", "() = shutdown => std::process::exit(0),"),),
+        (
+            (
+                "src/server.rs",
+                "    until(&mut running, signal).await?;\n",
+                "    until(&mut running, signal).await?;\n    std::process::exit(0);\n",
+            ),
+        ),
         SHUTDOWN_ITEMS,
     ),
 )
