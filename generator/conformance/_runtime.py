@@ -23,12 +23,26 @@ from typing import Any
 from generator.conformance._observation import Response
 from generator.errors import ToolchainError
 
+_handed_out: set[int] = set()
+_handed_out_lock = threading.Lock()
+
 
 def free_port() -> int:
-    """Return a TCP port that was free a moment ago on the loopback interface."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """Return a TCP port that was free a moment ago on the loopback interface.
+
+    The kernel may hand a just-closed port out again at once, so two calls in a row (PORT and
+    METRICS_PORT) could return the same port. A port is therefore never returned twice by one
+    process.
+    """
+    with _handed_out_lock:
+        for _ in range(100):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = int(sock.getsockname()[1])
+            if port not in _handed_out:
+                _handed_out.add(port)
+                return port
+    raise ToolchainError("no free TCP port on 127.0.0.1 that this process has not used already")
 
 
 @dataclass
