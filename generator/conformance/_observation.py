@@ -31,6 +31,17 @@ NOT_UTF8 = "%FF"
 # SHUTDOWN_DRAIN_DELAY_MS of the drain run, and of the run that gets a second signal.
 DRAIN_DELAY_MS = 1500
 LONG_DRAIN_DELAY_MS = 20000
+# The slow-client run's timeouts, short so the run is; and the names its requests use.
+SLOW_HEADER_TIMEOUT_MS = 600
+SLOW_IDLE_TIMEOUT_MS = 800
+SLOW_REQUEST_TIMEOUT_MS = 700
+IDLE_NAME = "idle"
+SLOW_BODY_NAME = "slow-body"
+# The keep-alive load run: this many connections, each sending requests one after another, with
+# SIGTERM arriving after LOAD_SECONDS; its requests use LOAD_NAME.
+LOAD_CONNECTIONS = 32
+LOAD_SECONDS = 0.5
+LOAD_NAME = "load"
 
 
 def _bytes_to_json(value: bytes) -> str | dict[str, str]:
@@ -98,6 +109,36 @@ class Run:
     spans: list[ReceivedSpan] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Held:
+    """A raw connection a slow client held open: what it got back, and when.
+
+    Seconds count from the moment the client finished sending; None means it never happened
+    while the client waited.
+    """
+
+    reply: Body
+    first_byte_after: float | None
+    closed_after: float | None
+
+
+@dataclass
+class SlowRun(Run):
+    """The run with short timeouts, where clients trickle headers, idle, and trickle a body."""
+
+    half_headers: Held | None = None
+    idle: Held | None = None
+    slow_body: Held | None = None
+
+
+@dataclass
+class LoadRun(Run):
+    """The run with keep-alive connections under load when SIGTERM arrives."""
+
+    received: int = 0  # 200 responses the clients read in full
+    other_statuses: list[int] = field(default_factory=list)
+
+
 @dataclass
 class MainRun(Run):
     """The run that exercises every route, then SIGTERMs the service mid-request."""
@@ -126,6 +167,8 @@ class Observation:
     hostile: Run
     drain: Run
     second_signal: Run
+    slow_clients: SlowRun
+    keep_alive_load: LoadRun
 
     def to_json(self) -> str:
         """Serialise for a recording (bytes as text when they are UTF-8, else base64)."""

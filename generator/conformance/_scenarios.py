@@ -11,6 +11,7 @@ import http.client
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,15 +21,26 @@ from generator.conformance._observation import (
     AFTER_NAME,
     DRAIN_DELAY_MS,
     HELLO_NAME,
+    IDLE_NAME,
+    LOAD_CONNECTIONS,
+    LOAD_NAME,
+    LOAD_SECONDS,
     LONG_DRAIN_DELAY_MS,
     NOT_UTF8,
     OTHER_METHODS,
     PROVOKED_ERRORS,
+    SLOW_BODY_NAME,
+    SLOW_HEADER_TIMEOUT_MS,
+    SLOW_IDLE_TIMEOUT_MS,
+    SLOW_REQUEST_TIMEOUT_MS,
     TRACEPARENT,
     BurstRun,
+    Held,
+    LoadRun,
     MainRun,
     Observation,
     Run,
+    SlowRun,
 )
 from generator.conformance._otlp import OtlpReceiver
 from generator.conformance._runtime import RunningService, free_port
@@ -85,6 +97,10 @@ def observe(
     progress("checking the drain delay and a second shutdown signal")
     drain = scenarios.drain()
     second_signal = scenarios.second_signal()
+    progress("holding connections open as slow clients do")
+    slow_clients = scenarios.slow_clients()
+    progress("shutting down under keep-alive load")
+    keep_alive_load = scenarios.keep_alive_load()
     return Observation(
         invalid,
         main,
@@ -95,6 +111,8 @@ def observe(
         hostile,
         drain,
         second_signal,
+        slow_clients,
+        keep_alive_load,
     )
 
 
@@ -297,6 +315,93 @@ class _Scenarios:
         self._record(run, drive)
         return run
 
+    def slow_clients(self) -> SlowRun:
+        """Clients that trickle headers, idle, or trickle a body; then SIGTERM amid two of them.
+
+        The timeouts are short. Each client sends its bytes and waits, up to its timeout and
+        SLOW_WAIT more, for the service to answer and to close the connection.
+        """
+        run = SlowRun(
+            self._env(
+                HTTP_READ_HEADER_TIMEOUT_MS=str(SLOW_HEADER_TIMEOUT_MS),
+                HTTP_IDLE_TIMEOUT_MS=str(SLOW_IDLE_TIMEOUT_MS),
+                HTTP_REQUEST_TIMEOUT_MS=str(SLOW_REQUEST_TIMEOUT_MS),
+            )
+        )
+        half_headers = f"GET {self._path(HELLO_NAME)} HTTP/1.1\r\nHost: localhost\r\n"
+        idle = f"GET {self._path(IDLE_NAME)} HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        slow_body = (
+            f"GET {self._path(SLOW_BODY_NAME)} HTTP/1.1\r\nHost: localhost\r\n"
+            "Content-Length: 100\r\n\r\n" + "x" * 10
+        )
+
+        def drive(svc: RunningService) -> None:
+            run.half_headers = _hold(svc.port, half_headers, SLOW_HEADER_TIMEOUT_MS)
+            run.idle = _hold(svc.port, idle, SLOW_IDLE_TIMEOUT_MS)
+            run.slow_body = _hold(svc.port, slow_body, SLOW_REQUEST_TIMEOUT_MS)
+            _ask(svc, run, "metrics", "GET", self.contract.routes.metrics, port=svc.metrics_port)
+            trickling = [
+                socket.create_connection(("127.0.0.1", svc.port), timeout=5)
+                for _ in (half_headers, slow_body)
+            ]
+            try:
+                for conn, data in zip(trickling, (half_headers, slow_body), strict=True):
+                    conn.sendall(data.encode())
+                self._terminate(svc, run)
+            finally:
+                for conn in trickling:
+                    conn.close()
+
+        self._record(run, drive)
+        return run
+
+    def keep_alive_load(self) -> LoadRun:
+        """Keep-alive connections send requests back to back; SIGTERM arrives mid-load.
+
+        Each client counts the responses it read in full, and stops at its first failure (the
+        service closed or refused the connection). The verifier compares the count with the
+        access log.
+        """
+        run = LoadRun(self._env())
+        path = self._path(LOAD_NAME)
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def client(port: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            try:
+                while not stop.is_set():
+                    conn.request("GET", path)
+                    response = conn.getresponse()
+                    response.read()
+                    with lock:
+                        if response.status == 200:
+                            run.received += 1
+                        else:
+                            run.other_statuses.append(response.status)
+            except (OSError, http.client.HTTPException):
+                return  # the service closed or refused the connection: this client is done
+            finally:
+                conn.close()
+
+        def drive(svc: RunningService) -> None:
+            clients = [
+                threading.Thread(target=client, args=(svc.port,), daemon=True)
+                for _ in range(LOAD_CONNECTIONS)
+            ]
+            for thread in clients:
+                thread.start()
+            time.sleep(LOAD_SECONDS)
+            try:
+                self._terminate(svc, run)
+            finally:
+                stop.set()
+                for thread in clients:
+                    thread.join(timeout=10)
+
+        self._record(run, drive)
+        return run
+
     def _terminate(self, svc: RunningService, run: Run) -> None:
         svc.signal(signal.SIGTERM)
         signalled = time.monotonic()
@@ -352,6 +457,40 @@ def _ask(
         )
     except (OSError, http.client.HTTPException) as error:
         run.unanswered[key] = f"{method} {path}: {_one_line(error)}"
+
+
+# How much longer than its timeout a slow client waits for the service to act.
+SLOW_WAIT = 3.0
+
+
+def _hold(port: int, request: str, timeout_ms: int) -> Held:
+    """Send request on a fresh connection; read until the service closes it or time is up.
+
+    Time is up timeout_ms and SLOW_WAIT after the request was sent.
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(request.encode())
+        sent = time.monotonic()
+        deadline = sent + timeout_ms / 1000 + SLOW_WAIT
+        reply = b""
+        first: float | None = None
+        closed: float | None = None
+        while (left := deadline - time.monotonic()) > 0:
+            conn.settimeout(left)
+            try:
+                chunk = conn.recv(65536)
+            except TimeoutError:
+                break
+            except OSError:  # reset: closed all the same
+                closed = time.monotonic() - sent
+                break
+            if not chunk:
+                closed = time.monotonic() - sent
+                break
+            if first is None:
+                first = time.monotonic() - sent
+            reply += chunk
+    return Held(reply, first, closed)
 
 
 def _exit_code(svc: RunningService, timeout: float) -> int | None:

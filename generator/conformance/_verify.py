@@ -8,6 +8,8 @@ Observation gets the same verdicts as a live one.
 
 from __future__ import annotations
 
+import http.client
+import io
 import json
 import re
 from collections.abc import Callable
@@ -20,10 +22,16 @@ from prometheus_client.samples import Sample
 from generator.conformance._observation import (
     DRAIN_DELAY_MS,
     HELLO_NAME,
+    LOAD_NAME,
     OTHER_METHODS,
     PARENT_ID,
     PROVOKED_ERRORS,
+    SLOW_BODY_NAME,
+    SLOW_HEADER_TIMEOUT_MS,
+    SLOW_IDLE_TIMEOUT_MS,
+    SLOW_REQUEST_TIMEOUT_MS,
     TRACE_ID,
+    Held,
     Observation,
     Response,
     Run,
@@ -110,6 +118,11 @@ def _items(contract: Contract) -> list[tuple[str, Check]]:
         ("net.dual_stack", _dual_stack),
         ("shutdown.drain_delay", _drain_delay),
         ("shutdown.second_signal", _second_signal),
+        ("http.read_header_timeout", _read_header_timeout),
+        ("http.idle_timeout", _idle_timeout),
+        ("http.body_timeout", _body_timeout),
+        ("shutdown.slow_clients", _slow_clients_shutdown),
+        ("shutdown.no_lost_answers", _no_lost_answers),
     ]
 
 
@@ -564,3 +577,142 @@ def _second_signal(c: Contract, _: str, o: Observation) -> str:
     took = run.exit_seconds or 0.0
     expect(took <= 1.0, f"exited {took:.2f} s after the second SIGTERM, want at once (<= 1 s)")
     return f"exit {want} {took:.2f} s after the second SIGTERM"
+
+
+# A connection a timeout closes may close a little early (timers are coarse), never much earlier.
+EARLY = 0.8
+
+
+class _Replay:
+    """The socket http.client reads a recorded reply from."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def makefile(self, *_: object, **__: object) -> io.BytesIO:
+        return io.BytesIO(self._data)
+
+
+def _held(held: Held | None, what: str) -> Held:
+    """Return what a slow client saw; fail when the scenario never sent it."""
+    if held is None:
+        raise Failed(f"the scenario never sent {what}")
+    return held
+
+
+def _reply(held: Held, what: str, method: str, path: str) -> Response:
+    """Parse the first response a slow client got; fail when it got none."""
+    expect(bool(held.reply), f"{what}: no response")
+    raw = http.client.HTTPResponse(_Replay(held.reply))  # type: ignore[arg-type]
+    try:
+        raw.begin()
+        body = raw.read()
+    except (http.client.HTTPException, ValueError) as error:
+        raise Failed(f"{what}: unreadable response {held.reply[:60]!r}: {error}") from error
+    headers = {k.lower(): v for k, v in raw.getheaders()}
+    return Response(method, path, raw.status, headers, body)
+
+
+def _closed_in_time(held: Held, what: str, timeout_ms: int) -> float:
+    """Return the seconds until the service closed the connection, checked against timeout_ms."""
+    timeout = timeout_ms / 1000
+    expect(held.closed_after is not None, f"{what}: still open {timeout:g} s + 3 s later")
+    took = held.closed_after or 0.0
+    expect(took >= EARLY * timeout, f"{what}: closed after {took:.2f} s, before {timeout:g} s")
+    return took
+
+
+def _read_header_timeout(c: Contract, _: str, o: Observation) -> str:
+    """Judge that headers that never complete get closed after HTTP_READ_HEADER_TIMEOUT_MS."""
+    what = "half-sent headers"
+    held = _held(_finished(o.slow_clients).half_headers, what)
+    took = _closed_in_time(held, what, SLOW_HEADER_TIMEOUT_MS)
+    if held.reply:  # closing is enough; an answer, if any, says 408
+        status = _reply(held, what, "GET", "").status
+        expect(status == c.problem.errors.request_timeout.status, f"{what}: answered {status}")
+    return f"{what}: closed after {took:.2f} s (timeout {SLOW_HEADER_TIMEOUT_MS} ms)"
+
+
+def _idle_timeout(_: Contract, __: str, o: Observation) -> str:
+    """Judge that a keep-alive connection is closed after HTTP_IDLE_TIMEOUT_MS without use."""
+    what = "an idle keep-alive connection"
+    held = _held(_finished(o.slow_clients).idle, what)
+    response = _reply(held, what, "GET", "")
+    expect(response.status == 200, f"{what}: answered {response.status}")
+    expect(
+        "close" not in response.headers.get("connection", "").lower(),
+        f"{what}: the service closed after one request (Connection: close)",
+    )
+    took = _closed_in_time(held, what, SLOW_IDLE_TIMEOUT_MS)
+    return f"{what}: closed after {took:.2f} s (timeout {SLOW_IDLE_TIMEOUT_MS} ms)"
+
+
+def _body_timeout(c: Contract, _: str, o: Observation) -> str:
+    """Judge a body that stops arriving: 408 problem, connection closed, logged and counted."""
+    run = _finished(o.slow_clients)
+    want = c.problem.errors.request_timeout
+    path = c.routes.hello.replace("{name}", SLOW_BODY_NAME)
+    what = "a body that stops arriving"
+    held = _held(run.slow_body, what)
+    response = _reply(held, what, "GET", path)
+    expect(response.status == want.status, f"{what}: answered {response.status}")
+    expect(
+        response.content_type == c.problem.content_type,
+        f"{what}: content type {response.content_type!r}",
+    )
+    expect(response.json().get("title") == want.title, f"{what}: body {response.body!r}")
+    expect(
+        response.headers.get("connection", "").lower() == "close",
+        f"{what}: no Connection: close on the {want.status}",
+    )
+    answered = held.first_byte_after or 0.0
+    timeout = SLOW_REQUEST_TIMEOUT_MS / 1000
+    expect(answered >= EARLY * timeout, f"{what}: answered after {answered:.2f} s")
+    expect(held.closed_after is not None, f"{what}: connection left open after the {want.status}")
+    access = c.logging.access.fields
+    lines = [line for line in _access_lines(c, run) if line[access.path] == path]
+    expect(len(lines) == 1, f"{what}: want one access line for {path}, got {len(lines)}")
+    logged = lines[0][access.status]
+    expect(logged == want.status, f"{what}: logged status {logged}")
+    labels = c.metrics.request_duration.prometheus_labels
+    counted = [
+        s
+        for s in _samples(run)
+        if s.name == f"{c.metrics.request_duration.prometheus_name}_count"
+        and s.labels.get(labels[0]) == response.method
+        and s.labels.get(labels[2]) == str(want.status)
+    ]
+    expect(bool(counted), f"{what}: no duration sample with status {want.status}")
+    return f"{want.status} problem after {answered:.2f} s, connection closed, logged and counted"
+
+
+def _slow_clients_shutdown(c: Contract, _: str, o: Observation) -> str:
+    """Judge SIGTERM amid clients trickling headers and a body: exit 0 in SHUTDOWN_TIMEOUT_MS."""
+    run = _finished(o.slow_clients)
+    expect(run.exit_code is not None, "still running after SIGTERM amid slow clients")
+    expect(run.exit_code == 0, f"exit code {run.exit_code}")
+    took, limit = run.exit_seconds or 0.0, _shutdown_limit(run)
+    expect(took <= limit, f"exited {took:.2f} s after SIGTERM, over {limit:g} s")
+    said = [line.get(c.logging.fields.msg) for line in _logs(run)]
+    expect(c.logging.messages.stopped in said, f"no {c.logging.messages.stopped!r} line")
+    return f"exit 0 {took:.2f} s after SIGTERM with two slow clients connected"
+
+
+def _no_lost_answers(c: Contract, _: str, o: Observation) -> str:
+    """Judge keep-alive load at SIGTERM: every request logged as 200 reached its client."""
+    run = _finished(o.keep_alive_load)
+    expect(run.exit_code is not None, "still running after SIGTERM under load")
+    expect(run.exit_code == 0, f"exit code {run.exit_code}")
+    expect(run.received > 0, "the clients got no answers at all")
+    access = c.logging.access.fields
+    path = c.routes.hello.replace("{name}", LOAD_NAME)
+    logged = sum(
+        1
+        for line in _access_lines(c, run)
+        if line[access.path] == path and line[access.status] == 200
+    )
+    expect(logged <= run.received, f"{logged} requests logged as 200, {run.received} received")
+    expect(logged == run.received, f"{run.received} answers received, only {logged} logged")
+    refused = sorted(set(run.other_statuses))
+    expect(all(s == 503 for s in refused), f"refused with {refused}, want 503 or a closed socket")
+    return f"{logged} logged as 200, {run.received} received; exit 0"

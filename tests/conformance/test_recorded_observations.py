@@ -43,6 +43,11 @@ ITEMS = [
     "net.dual_stack",
     "shutdown.drain_delay",
     "shutdown.second_signal",
+    "http.read_header_timeout",
+    "http.idle_timeout",
+    "http.body_timeout",
+    "shutdown.slow_clients",
+    "shutdown.no_lost_answers",
 ]
 RECORDED = [*LANGUAGES, *(m.id for m in MUTATIONS)]
 
