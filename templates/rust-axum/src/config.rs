@@ -27,7 +27,13 @@ pub struct Config {
     /// How long readiness says draining, while every route keeps serving, before the listeners
     /// close.
     pub shutdown_drain_delay: Duration,
+    /// How long a request body has to arrive once the headers are in, and then, again, how long
+    /// the handler has to answer.
     pub request_timeout: Duration,
+    /// How long a client has to send a request's headers.
+    pub read_header_timeout: Duration,
+    /// How long a keep-alive connection may wait for its next request.
+    pub idle_timeout: Duration,
     pub max_body_bytes: usize,
     /// `OTEL_SERVICE_NAME`: the telemetry's `service.name`, when not the service's own name.
     pub otel_service_name: Option<String>,
@@ -85,6 +91,11 @@ impl Config {
                 &lookup,
                 env::HTTP_REQUEST_TIMEOUT_MS,
             )?),
+            read_header_timeout: Duration::from_millis(read_int(
+                &lookup,
+                env::HTTP_READ_HEADER_TIMEOUT_MS,
+            )?),
+            idle_timeout: Duration::from_millis(read_int(&lookup, env::HTTP_IDLE_TIMEOUT_MS)?),
             max_body_bytes: read_size(&lookup, env::HTTP_MAX_BODY_BYTES)?,
             otel_service_name: value(&lookup, OTEL_SERVICE_NAME),
             otel_sdk_disabled: read_bool(&lookup, OTEL_SDK_DISABLED)?,
@@ -288,6 +299,11 @@ mod tests {
         );
         assert_eq!(config.request_timeout, millis(env::HTTP_REQUEST_TIMEOUT_MS));
         assert_eq!(
+            config.read_header_timeout,
+            millis(env::HTTP_READ_HEADER_TIMEOUT_MS)
+        );
+        assert_eq!(config.idle_timeout, millis(env::HTTP_IDLE_TIMEOUT_MS));
+        assert_eq!(
             config.max_body_bytes as u64,
             env::HTTP_MAX_BODY_BYTES.default
         );
@@ -305,6 +321,8 @@ mod tests {
             env::SHUTDOWN_TIMEOUT_MS.name,
             env::SHUTDOWN_DRAIN_DELAY_MS.name,
             env::HTTP_REQUEST_TIMEOUT_MS.name,
+            env::HTTP_READ_HEADER_TIMEOUT_MS.name,
+            env::HTTP_IDLE_TIMEOUT_MS.name,
             env::HTTP_MAX_BODY_BYTES.name,
             OTEL_SERVICE_NAME,
             OTEL_SDK_DISABLED,
@@ -327,6 +345,8 @@ mod tests {
             (env::SHUTDOWN_TIMEOUT_MS.name, "1"),
             (env::SHUTDOWN_DRAIN_DELAY_MS.name, "1500"),
             (env::HTTP_REQUEST_TIMEOUT_MS.name, "250"),
+            (env::HTTP_READ_HEADER_TIMEOUT_MS.name, "1"),
+            (env::HTTP_IDLE_TIMEOUT_MS.name, "90000"),
             (env::HTTP_MAX_BODY_BYTES.name, "0"),
             (OTEL_SERVICE_NAME, "checkout"),
             (OTEL_SDK_DISABLED, "TRUE"),
@@ -339,6 +359,8 @@ mod tests {
         assert_eq!(config.shutdown_timeout, Duration::from_millis(1));
         assert_eq!(config.shutdown_drain_delay, Duration::from_millis(1500));
         assert_eq!(config.request_timeout, Duration::from_millis(250));
+        assert_eq!(config.read_header_timeout, Duration::from_millis(1));
+        assert_eq!(config.idle_timeout, Duration::from_secs(90));
         assert_eq!(config.max_body_bytes, 0);
         assert_eq!(config.otel_service_name.as_deref(), Some("checkout"));
         assert!(config.otel_sdk_disabled);
@@ -381,6 +403,8 @@ mod tests {
             env::SHUTDOWN_TIMEOUT_MS,
             env::SHUTDOWN_DRAIN_DELAY_MS,
             env::HTTP_REQUEST_TIMEOUT_MS,
+            env::HTTP_READ_HEADER_TIMEOUT_MS,
+            env::HTTP_IDLE_TIMEOUT_MS,
             env::HTTP_MAX_BODY_BYTES,
         ] {
             let below_min = var.min.checked_sub(1).map(|n| n.to_string());
