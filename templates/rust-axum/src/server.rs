@@ -2,9 +2,13 @@
 //! shutdown signal readiness turns to draining while every route keeps serving for the drain
 //! delay; then the listeners close, and in-flight requests finish within the shutdown deadline.
 //! The process counts the signals, so that a second one can cut the shutdown short.
+//!
+//! Each connection is served under the header and idle timeouts ([`connection`]).
+
+mod connection;
 
 use std::fmt;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -14,6 +18,8 @@ use socket2::{Domain, Socket, Type};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
+
+pub use connection::Timeouts;
 
 use crate::config::Config;
 use crate::contract::logging::{event, message};
@@ -94,10 +100,10 @@ fn dual_stack_socket() -> io::Result<Socket> {
     Ok(socket)
 }
 
-/// Serves each router on its listener (the public server, the metrics server) until `signal`
-/// resolves; then readiness says draining while they keep serving for `shutdown.drain_delay`,
-/// and then they stop, with at most `shutdown.timeout` for the requests in flight. Failures
-/// are logged here.
+/// Serves each router on its listener (the public server, the metrics server), every connection
+/// under `timeouts`, until `signal` resolves; then readiness says draining while they keep
+/// serving for `shutdown.drain_delay`, and then they stop, with at most `shutdown.timeout` for
+/// the requests in flight. Failures are logged here.
 ///
 /// Returns the part of `shutdown.timeout` that is left, for flushing telemetry.
 ///
@@ -106,18 +112,14 @@ fn dual_stack_socket() -> io::Result<Socket> {
 pub async fn serve(
     servers: Vec<(TcpListener, Router)>,
     readiness: Readiness,
+    timeouts: Timeouts,
     shutdown: Shutdown,
     signal: impl Future<Output = ()>,
 ) -> Result<Duration, ServeError> {
     let (stop, stopped) = watch::channel(());
     let mut running = JoinSet::new();
     for (listener, app) in servers {
-        let mut stopped = stopped.clone();
-        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-            // A dropped sender stops the servers too.
-            let _ = stopped.changed().await;
-        });
-        running.spawn(server.into_future());
+        running.spawn(accept(listener, app, timeouts, stopped.clone()));
     }
 
     until(&mut running, signal).await?;
@@ -147,6 +149,55 @@ pub async fn serve(
         // Dropping the set aborts the servers still running.
         Err(_) => Err(failed(ServeError::DeadlineExceeded(deadline))),
     }
+}
+
+/// Serves each connection `listener` accepts on a task of its own, until `stopped` changes (or its
+/// sender is dropped); then closes the listener and waits for the connections, which close once
+/// they have nothing left to answer.
+async fn accept(
+    listener: TcpListener,
+    app: Router,
+    timeouts: Timeouts,
+    mut stopped: watch::Receiver<()>,
+) -> io::Result<()> {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let app = app.clone();
+                    connections.spawn(connection::serve(stream, app, timeouts, stopped.clone()));
+                }
+                // A client that gave up before its turn; the listener is fine.
+                Err(error) if is_connection_error(&error) => {}
+                // Out of file descriptors, most likely: connections must end before others can
+                // be taken.
+                Err(_) => tokio::select! {
+                    () = tokio::time::sleep(ACCEPT_BACKOFF) => {}
+                    _ = stopped.changed() => break,
+                },
+            },
+            _ = stopped.changed() => break,
+            // Finished connections are let go of as they end.
+            Some(_) = connections.join_next() => {}
+        }
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+    Ok(())
+}
+
+/// How long the server waits after failing to accept a connection for another reason than the
+/// client's.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+fn is_connection_error(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Serves until `event` resolves. A server that ends before it is told to stop has failed, error

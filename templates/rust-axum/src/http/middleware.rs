@@ -1,5 +1,5 @@
-//! The platform middleware of `app()`: access log, request timeout, panic recovery, path
-//! parameters that are not UTF-8, and the body limit.
+//! The platform middleware of `app()`: access log, panic recovery, the body limit and timeout,
+//! the request timeout, and path parameters that are not UTF-8.
 
 use std::any::Any;
 use std::future::poll_fn;
@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 use axum::body::{Body, Bytes, HttpBody as _};
 use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{FromRequestParts as _, MatchedPath, RawPathParams, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Level;
 
+use super::Limits;
 use crate::contract::logging::{access, event, message};
 use crate::contract::{problem as errors, routes};
 use crate::problem::Problem;
@@ -113,34 +114,44 @@ pub(super) async fn reject_non_utf8_params(request: Request, next: Next) -> Resp
     next.run(Request::from_parts(parts, body)).await
 }
 
-/// Holds every request body to `limit` bytes, whether or not the handler reads it. A body of
-/// known size (hyper takes it from `Content-Length`) over the limit is answered at once, unread;
-/// one of unknown size (chunked) is read up to the limit before the handler runs, which then
-/// gets it from memory.
+/// Reads every request body in full before the rest of the stack runs, so that all routes see the
+/// same limits whether or not their handler reads the body: at most `limits.max_body_bytes`
+/// bytes, within `limits.request_timeout` of the headers. A body of known size (hyper takes it
+/// from `Content-Length`) over the limit is answered at once, unread; one of unknown size
+/// (chunked) is read up to the limit. A body that has not arrived in time is answered with the
+/// request-timeout problem, and the connection is closed: what is left of the body would
+/// otherwise be read as the next request. The handler then gets the body from memory, and its
+/// own timeout.
 pub(super) async fn limit_body(
-    State(limit): State<usize>,
+    State(limits): State<Limits>,
     request: Request,
     next: Next,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let body = match body.size_hint().upper() {
-        Some(size) if size > limit as u64 => {
-            return Problem::from(errors::PAYLOAD_TOO_LARGE).into_response();
+    let limit = limits.max_body_bytes;
+    if body.size_hint().lower() > limit as u64 {
+        return Problem::from(errors::PAYLOAD_TOO_LARGE).into_response();
+    }
+    let body = match tokio::time::timeout(limits.request_timeout, read_up_to(body, limit)).await {
+        Ok(Ok(Some(bytes))) => Body::from(bytes),
+        Ok(Ok(None)) => return Problem::from(errors::PAYLOAD_TOO_LARGE).into_response(),
+        // The client broke off or sent a broken chunked encoding.
+        Ok(Err(_)) => {
+            return Problem::new(
+                StatusCode::BAD_REQUEST,
+                errors::BAD_REQUEST.title,
+                UNREADABLE_BODY,
+            )
+            .into_response();
         }
-        Some(_) => body,
-        None => match read_up_to(body, limit).await {
-            Ok(Some(bytes)) => Body::from(bytes),
-            Ok(None) => return Problem::from(errors::PAYLOAD_TOO_LARGE).into_response(),
-            // The client broke off or sent a broken chunked encoding.
-            Err(_) => {
-                return Problem::new(
-                    StatusCode::BAD_REQUEST,
-                    errors::BAD_REQUEST.title,
-                    UNREADABLE_BODY,
-                )
-                .into_response();
-            }
-        },
+        Err(_) => {
+            let mut response = Problem::from(errors::REQUEST_TIMEOUT).into_response();
+            // hyper closes the connection after a response that says so.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
     };
     next.run(Request::from_parts(parts, body)).await
 }
@@ -148,18 +159,25 @@ pub(super) async fn limit_body(
 /// Detail of the problem answered when the request body cannot be read.
 const UNREADABLE_BODY: &str = "the request body could not be read";
 
-/// The body's data, or `None` as soon as it exceeds `limit` bytes. Trailers are dropped.
+/// The body's data, or `None` as soon as it exceeds `limit` bytes. Trailers are dropped. A body
+/// that arrives in one piece, as most do, is not copied.
 async fn read_up_to(mut body: Body, limit: usize) -> Result<Option<Bytes>, axum::Error> {
-    let mut data = Vec::new();
+    let mut chunks = Vec::new();
+    let mut read = 0;
     while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
         if let Ok(chunk) = frame?.into_data() {
-            if chunk.len() > limit - data.len() {
+            if chunk.len() > limit - read {
                 return Ok(None);
             }
-            data.extend_from_slice(&chunk);
+            read += chunk.len();
+            chunks.push(chunk);
         }
     }
-    Ok(Some(data.into()))
+    Ok(Some(if chunks.len() == 1 {
+        chunks.swap_remove(0)
+    } else {
+        chunks.concat().into()
+    }))
 }
 
 /// Turns a handler panic into the generic 500 problem; the panic text goes to the log only.

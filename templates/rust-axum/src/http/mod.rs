@@ -32,6 +32,8 @@ pub struct AppState {
 /// Limits that apply to every request.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
+    /// How long the body has to arrive once the headers are in, and then how long the handler
+    /// has to answer.
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
 }
@@ -53,7 +55,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The whole application: `routes` plus the health endpoints, wrapped in the platform
 /// middleware (traces and metrics unless `telemetry` is `None`, access log, problem documents,
-/// panic recovery, request timeout, path parameters that are not UTF-8, body limit).
+/// panic recovery, body limit and timeout, request timeout, path parameters that are not UTF-8).
 pub fn app(
     routes: Router<AppState>,
     state: AppState,
@@ -67,14 +69,15 @@ pub fn app(
         // Being layered on the router, the middleware runs after routing and sees the matched
         // route; the request meets it top-down. One `layer` call for all of it: each call
         // boxes everything below it once more, and every request clones those boxes anew.
-        // The body is read within the request timeout, so a slow client cannot hold a handler.
+        // The body is read in full before the request timeout starts: a body and a handler get
+        // a budget each, and a slow client cannot hold a handler.
         .layer((
             axum::middleware::from_fn(middleware::access_log),
             axum::middleware::from_fn(problem::render),
             CatchPanicLayer::custom(middleware::recover),
+            axum::middleware::from_fn_with_state(limits, middleware::limit_body),
             axum::middleware::from_fn_with_state(limits.request_timeout, middleware::timeout),
             axum::middleware::from_fn(middleware::reject_non_utf8_params),
-            axum::middleware::from_fn_with_state(limits.max_body_bytes, middleware::limit_body),
             // limit_body has done the extractors' work.
             DefaultBodyLimit::disable(),
         ))

@@ -12,11 +12,23 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tracing::Subscriber;
 
-/// The status and body of an HTTP response.
+/// The status, header lines and body of an HTTP response.
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
+    /// The header lines as sent, one per line.
+    pub headers: String,
     pub body: String,
+}
+
+impl Answer {
+    /// The value of header `name` (in any case), if the answer has it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
 }
 
 /// Sends one request on a new connection and reads the whole answer.
@@ -48,11 +60,31 @@ pub async fn send_raw(
 /// Parses an HTTP/1.1 answer with a `Content-Length` body, as the servers here send.
 fn parse(raw: &str) -> Answer {
     let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap();
+    let (status_line, headers) = head.split_once("\r\n").unwrap_or((head, ""));
+    let status = status_line.split(' ').nth(1).unwrap();
     Answer {
         status: status.parse().unwrap(),
+        headers: headers.replace("\r\n", "\n"),
         body: body.to_owned(),
     }
+}
+
+/// Reads one answer from a connection that may stay open: the head, then a `Content-Length`
+/// body.
+pub async fn read_answer(stream: &mut TcpStream) -> Answer {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let byte = stream.read_u8().await.unwrap();
+        head.push(byte);
+    }
+    let mut answer = parse(&String::from_utf8(head).unwrap());
+    let length = answer
+        .header("content-length")
+        .map_or(0, |n| n.parse().unwrap());
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).await.unwrap();
+    answer.body = String::from_utf8(body).unwrap();
+    answer
 }
 
 /// Log lines captured for the current thread; see [`capture_logs`].
