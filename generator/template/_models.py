@@ -191,6 +191,7 @@ class ProblemErrors(_Strict):
     bad_request: ProblemError
     not_found: ProblemError
     method_not_allowed: ProblemError
+    unreadable_body: ProblemError
     request_timeout: ProblemError
     payload_too_large: ProblemError
     timeout: ProblemError

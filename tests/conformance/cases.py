@@ -61,6 +61,7 @@ TRACING_ITEMS = frozenset(
         "metrics.exposed",  # the same middleware records the histogram
         "http.other_method",  # judged on the spans and the histogram
         "http.path_not_utf8",  # judged on the exported spans
+        "http.body_timeout",  # judged on the histogram too
     }
 )
 # Exiting at the first signal also skips the drain delay and leaves no process for a second one.
@@ -70,6 +71,8 @@ SHUTDOWN_ITEMS = frozenset(
         "shutdown.flushes_spans",
         "shutdown.drain_delay",
         "shutdown.second_signal",
+        "shutdown.slow_clients",  # no "server stopped" line
+        "shutdown.no_lost_answers",  # the access lines still buffered are lost
     }
 )
 
@@ -135,8 +138,8 @@ MUTATIONS = (
         (
             (
                 "internal/httpserver/bodylimit.go",
-                "if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {",
-                "if r.ContentLength < -1 && r.Body != nil && r.Body != http.NoBody {",
+                "case int64(len(body)) > maxBytes:",
+                "case int64(len(body)) > maxBytes && r.ContentLength >= 0:",
             ),
         ),
         frozenset({"http.body_limit_chunked"}),
@@ -177,6 +180,55 @@ MUTATIONS = (
         "changed-route-template",
         (("src/contract.rs", '"/v1/hello/{name}"', '"/v1/hello/{who}"'),),
         frozenset({"route.template"}),
+    ),
+    Mutation(
+        "go",
+        "no-header-timeout",
+        (
+            (
+                "internal/httpserver/server.go",
+                "Handler:           conns.closeAfterReplyWhenClosing(s.handler),\n"
+                "\t\tReadHeaderTimeout: s.readHeaderTimeout,\n",
+                "Handler:           conns.closeAfterReplyWhenClosing(s.handler),\n",
+            ),
+        ),
+        frozenset({"http.read_header_timeout"}),
+    ),
+    Mutation(
+        "go",
+        "no-idle-timeout",
+        (
+            (
+                "internal/httpserver/server.go",
+                "IdleTimeout:       s.idleTimeout,\n\t\tConnState:",
+                "ConnState:",
+            ),
+        ),
+        frozenset({"http.idle_timeout"}),
+    ),
+    Mutation(
+        "go",
+        "no-body-timeout",
+        (
+            (
+                "internal/httpserver/bodylimit.go",
+                "_ = rc.SetReadDeadline(time.Now().Add(timeout))",
+                "_ = rc.SetReadDeadline(time.Time{})",
+            ),
+        ),
+        frozenset({"http.body_timeout", "shutdown.slow_clients"}),
+    ),
+    Mutation(
+        "go",
+        "keep-alives-off-at-shutdown",
+        (
+            (
+                "internal/httpserver/server.go",
+                "\t_ = public.Close() // no new connections\n",
+                "\tsrv.SetKeepAlivesEnabled(false)\n\t_ = public.Close() // no new connections\n",
+            ),
+        ),
+        frozenset({"shutdown.no_lost_answers"}),
     ),
     Mutation(
         "rust",

@@ -49,9 +49,9 @@ func TestLimitBodyAnswersABrokenBody(t *testing.T) {
 		if read != nil {
 			t.Errorf("size %d: the next handler ran with the broken body %q", size, *read)
 		}
-		if rec.Code != problemIncompleteBody.Status || rec.Header().Get("Connection") != "close" {
+		if rec.Code != http.StatusBadRequest || rec.Header().Get("Connection") != "close" {
 			t.Errorf("size %d: %d, Connection %q; want %d and close", size, rec.Code, rec.Header().Get("Connection"),
-				problemIncompleteBody.Status)
+				http.StatusBadRequest)
 		}
 	}
 }
