@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,3 +121,20 @@ def template_copy(destination: Path, edit: Callable[[Path], None], *, tagged: bo
         git(destination, "commit", "-qm", "template")
         git(destination, "tag", "v1.0.0")
     return destination
+
+
+def build_wheel(dist: Path) -> Path:
+    """Build a wheel of this checkout into dist and return it (what PyPI users install)."""
+    root = Path(__file__).resolve().parents[1]
+    build = subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"),
+            *("-w", str(dist), str(root)),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    (wheel,) = dist.glob("*.whl")
+    return wheel

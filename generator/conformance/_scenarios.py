@@ -132,6 +132,14 @@ class _Scenarios:
         base = {"SHUTDOWN_TIMEOUT_MS": str(int(self.limits.shutdown * 1000)), "LOG_LEVEL": "info"}
         return {**base, **extra}
 
+    def _traced_env(self, receiver: OtlpReceiver) -> dict[str, str]:
+        """Spans to the receiver in 100 ms batches, and bodies capped at MAX_BODY_BYTES."""
+        return self._env(
+            OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+            OTEL_BSP_SCHEDULE_DELAY="100",
+            HTTP_MAX_BODY_BYTES=str(MAX_BODY_BYTES),
+        )
+
     def refusal(self, setting: Mapping[str, str]) -> Run:
         """Start with one invalid value; the service should exit at once."""
         run = Run(self._env(**setting))
@@ -157,13 +165,7 @@ class _Scenarios:
         }
         untraced = {routes.liveness, routes.readiness, routes.metrics}
         with OtlpReceiver() as receiver:
-            run = MainRun(
-                self._env(
-                    OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
-                    OTEL_BSP_SCHEDULE_DELAY="100",
-                    HTTP_MAX_BODY_BYTES=str(MAX_BODY_BYTES),
-                )
-            )
+            run = MainRun(self._traced_env(receiver))
 
             def drive(svc: RunningService) -> None:
                 _ask(svc, run, "livez", "GET", routes.liveness)
@@ -252,13 +254,7 @@ class _Scenarios:
         hello = self._path(HELLO_NAME)
         families = {"ipv4": "127.0.0.1", "ipv6": "::1"}
         with OtlpReceiver() as receiver:
-            run = Run(
-                self._env(
-                    OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
-                    OTEL_BSP_SCHEDULE_DELAY="100",
-                    HTTP_MAX_BODY_BYTES=str(MAX_BODY_BYTES),
-                )
-            )
+            run = Run(self._traced_env(receiver))
 
             def drive(svc: RunningService) -> None:
                 for method in OTHER_METHODS:

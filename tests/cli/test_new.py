@@ -16,6 +16,7 @@ from generator.errors import TemplateError
 from generator.new import NewOptions, new_service
 from generator.template import TemplateSource, render
 from tests.conftest import LANGUAGES, TEMPLATES, Invoke, snapshot
+from tests.helpers import build_wheel
 
 
 def answers(service: Path) -> dict[str, object]:
@@ -224,26 +225,7 @@ def test_every_service_records_the_language_decision(
 
 def test_the_wheel_carries_the_templates(tmp_path: Path) -> None:
     """A non-editable install works: the templates ship inside the wheel."""
-    root = Path(__file__).resolve().parents[2]
-    build = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path / "dist"),
-            str(root),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert build.returncode == 0, build.stderr
-    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    wheel = build_wheel(tmp_path / "dist")
     unpacked = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         assert "generator/_templates/copier.yml" in archive.namelist()

@@ -24,8 +24,8 @@ import yaml
 
 from generator import __version__
 from generator.template import Template
-from tests.conftest import ROOT, Invoke, cargo_target_dir, require_tools
-from tests.helpers import git
+from tests.conftest import Invoke, cargo_target_dir, require_tools
+from tests.helpers import build_wheel, git
 
 pytestmark = pytest.mark.slow
 
@@ -46,22 +46,7 @@ _PASSED_ON = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "GOPROXY", "GOSUMDB", "GO
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A wheel of this checkout: what `pip install scaffold-services==VERSION` finds."""
     dist = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(dist),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    build_wheel(dist)
     return dist
 
 
