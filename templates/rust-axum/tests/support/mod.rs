@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, Once};
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -70,8 +71,14 @@ fn parse(raw: &str) -> Answer {
 }
 
 /// Reads one answer from a connection that may stay open: the head, then a `Content-Length`
-/// body.
+/// body. Fails after 10 s without one.
 pub async fn read_answer(stream: &mut TcpStream) -> Answer {
+    tokio::time::timeout(Duration::from_secs(10), read_answer_now(stream))
+        .await
+        .expect("no answer within 10 s")
+}
+
+async fn read_answer_now(stream: &mut TcpStream) -> Answer {
     let mut head = Vec::new();
     while !head.ends_with(b"\r\n\r\n") {
         let byte = stream.read_u8().await.unwrap();
