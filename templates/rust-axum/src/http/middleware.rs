@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use axum::body::{Body, Bytes, HttpBody as _};
 use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{FromRequestParts as _, MatchedPath, RawPathParams, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Level;
@@ -136,14 +136,7 @@ pub(super) async fn limit_body(
         Ok(Ok(Some(bytes))) => Body::from(bytes),
         Ok(Ok(None)) => return Problem::from(errors::PAYLOAD_TOO_LARGE).into_response(),
         // The client broke off or sent a broken chunked encoding.
-        Ok(Err(_)) => {
-            return Problem::new(
-                StatusCode::BAD_REQUEST,
-                errors::BAD_REQUEST.title,
-                UNREADABLE_BODY,
-            )
-            .into_response();
-        }
+        Ok(Err(_)) => return Problem::from(errors::UNREADABLE_BODY).into_response(),
         Err(_) => {
             let mut response = Problem::from(errors::REQUEST_TIMEOUT).into_response();
             // hyper closes the connection after a response that says so.
@@ -155,9 +148,6 @@ pub(super) async fn limit_body(
     };
     next.run(Request::from_parts(parts, body)).await
 }
-
-/// Detail of the problem answered when the request body cannot be read.
-const UNREADABLE_BODY: &str = "the request body could not be read";
 
 /// The body's data, or `None` as soon as it exceeds `limit` bytes. Trailers are dropped. A body
 /// that arrives in one piece, as most do, is not copied.
