@@ -141,6 +141,9 @@ class LoadRun(Run):
 
     received: int = 0  # 200 responses the clients read in full
     other_statuses: list[int] = field(default_factory=list)
+    # The access lines of the load's requests, counted by logged status (a JSON key, so text)
+    # and left out of stdout: tens of thousands of them would make a recording huge.
+    logged: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -8,6 +8,7 @@ Run.unanswered), so it fails the items that depend on it instead of stopping the
 from __future__ import annotations
 
 import http.client
+import json
 import selectors
 import signal
 import socket
@@ -384,7 +385,24 @@ class _Scenarios:
                 load.join(timeout=10)
 
         self._record(run, drive)
+        self._tally(run, self._path(LOAD_NAME))
         return run
+
+    def _tally(self, run: LoadRun, path: str) -> None:
+        """Move the access lines for path out of run.stdout into counts by status."""
+        access = self.contract.logging.access.fields
+        kept = []
+        for text in run.stdout:
+            try:
+                line = json.loads(text)
+            except ValueError:
+                line = None
+            if isinstance(line, dict) and line.get(access.path) == path:
+                status = str(line.get(access.status))
+                run.logged[status] = run.logged.get(status, 0) + 1
+            else:
+                kept.append(text)
+        run.stdout = kept
 
     def _terminate(self, svc: RunningService, run: Run) -> None:
         svc.signal(signal.SIGTERM)

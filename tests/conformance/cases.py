@@ -232,6 +232,50 @@ MUTATIONS = (
     ),
     Mutation(
         "rust",
+        "no-header-timeout",
+        (
+            (
+                "src/server/connection.rs",
+                "            Phase::New(deadline) | Phase::Idle(deadline) | Phase::Head(deadline) "
+                "=> Some(deadline),\n"
+                "            Phase::Busy | Phase::Answered => None,\n",
+                "            Phase::Idle(deadline) => Some(deadline),\n"
+                "            Phase::New(_) | Phase::Head(_) | Phase::Busy | Phase::Answered "
+                "=> None,\n",
+            ),
+        ),
+        # The header timeout is also what ends a header trickler during shutdown.
+        frozenset({"http.read_header_timeout", "shutdown.slow_clients"}),
+    ),
+    Mutation(
+        "rust",
+        "no-idle-timeout",
+        (
+            (
+                "src/server/connection.rs",
+                "            Phase::New(deadline) | Phase::Idle(deadline) | Phase::Head(deadline) "
+                "=> Some(deadline),\n"
+                "            Phase::Busy | Phase::Answered => None,\n",
+                "            Phase::New(deadline) | Phase::Head(deadline) => Some(deadline),\n"
+                "            Phase::Idle(_) | Phase::Busy | Phase::Answered => None,\n",
+            ),
+        ),
+        frozenset({"http.idle_timeout"}),
+    ),
+    Mutation(
+        "rust",
+        "no-body-timeout",
+        (
+            (
+                "src/http/middleware.rs",
+                "tokio::time::timeout(limits.request_timeout, read_up_to(body, limit))",
+                "tokio::time::timeout(Duration::MAX, read_up_to(body, limit))",
+            ),
+        ),
+        frozenset({"http.body_timeout", "shutdown.slow_clients"}),
+    ),
+    Mutation(
+        "rust",
         "ipv4-only",
         (
             (
