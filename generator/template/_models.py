@@ -51,6 +51,12 @@ class EnvVar(_Strict):
     help: str
     min: int | None = None
     choices: tuple[str, ...] | None = None
+    # A variable only one language has (Go's pprof); None: both.
+    only: Literal["go", "rust"] | None = None
+
+    def applies_to(self, language: str) -> bool:
+        """Whether the service in language reads this variable."""
+        return self.only is None or self.only == language
 
 
 class OtlpEndpoint(_Strict):
@@ -252,6 +258,34 @@ class Metrics(_Strict):
     request_duration: RequestDuration
 
 
+class BuildInfo(_Strict):
+    """The build_info gauge: its name and its labels, in order."""
+
+    name: str
+    labels: tuple[str, str, str, str]
+
+
+class RuntimeMetrics(_Strict):
+    """Metric names of each language runtime's own collector."""
+
+    go: tuple[str, ...]
+    rust: tuple[str, ...]
+
+
+class Operability(_Strict):
+    """What a service says about itself: version, build_info, process and runtime metrics."""
+
+    version_flag: str
+    version_line: str
+    default_version: str
+    unknown_revision: str
+    version_attribute: str
+    build_info: BuildInfo
+    process_metrics: tuple[str, ...]
+    runtime_metrics: RuntimeMetrics
+    profiling_path: str
+
+
 class Build(_Strict):
     """What `make` offers and where `make build` leaves the binary."""
 
@@ -281,6 +315,7 @@ class Contract(_Strict):
     http: Http
     tracing: Tracing
     metrics: Metrics
+    operability: Operability
     build: Build
 
 
