@@ -14,3 +14,4 @@ pub mod http;
 pub mod problem;
 pub mod server;
 pub mod telemetry;
+pub mod version;

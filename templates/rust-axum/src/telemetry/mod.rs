@@ -1,9 +1,11 @@
-//! Telemetry of the process: logs (JSON lines on stdout), traces (OTLP) and metrics (Prometheus).
+//! Telemetry of the process: logs (JSON lines on stdout), traces (OTLP) and metrics (Prometheus:
+//! the request histogram, and the service's build, process and runtime metrics).
 //!
 //! `main` installs the logger first thing with [`init`], then builds [`Telemetry`], which the HTTP
 //! middleware records every request with and which `main` flushes on shutdown.
 
 mod logs;
+mod operability;
 mod otel;
 
 use opentelemetry::Context;

@@ -1,12 +1,13 @@
 //! OpenTelemetry: a tracer provider that exports over OTLP, configured only by the standard
 //! `OTEL_*` variables (endpoint, headers, timeout, sampler, batching), and a meter provider that
-//! the metrics server reads in Prometheus format.
+//! the metrics server reads in Prometheus format, next to the service's build, process and
+//! runtime metrics.
 
 use std::time::Duration;
 
-use opentelemetry::global;
 use opentelemetry::metrics::{Histogram, MeterProvider as _};
 use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::{KeyValue, global};
 use opentelemetry_otlp::{ExporterBuildError, RetryPolicy, WithHttpConfig as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
@@ -22,9 +23,14 @@ use tokio::sync::oneshot;
 use crate::config::Config;
 use crate::contract::logging::{event, message};
 use crate::contract::metrics::request_duration;
+use crate::contract::operability::VERSION_ATTRIBUTE;
+use crate::version::VERSION;
 
-/// The OpenTelemetry providers of the process; without them (`OTEL_SDK_DISABLED`) nothing is
-/// recorded and the metrics registry stays empty.
+use super::operability;
+
+/// The OpenTelemetry providers of the process, and the registry the metrics server reads;
+/// without them (`OTEL_SDK_DISABLED`) nothing is recorded and the metrics registry stays empty,
+/// `build_info` and the process and runtime metrics included.
 #[derive(Debug)]
 pub struct Telemetry {
     providers: Option<Providers>,
@@ -153,13 +159,16 @@ impl Telemetry {
 
 impl Providers {
     /// `scope` names the instrumentation (the service's code), `service_name` is the resource's
-    /// `service.name`; the metrics are gathered into `registry`.
+    /// `service.name`; the metrics are gathered into `registry`, with the service's build,
+    /// process and runtime metrics.
     fn new(
         scope: &'static str,
         service_name: String,
         tracer: TracerProviderBuilder,
         registry: &Registry,
     ) -> Self {
+        // build_info's service_name is the resource's service.name.
+        operability::register(registry, &service_name);
         let resource = resource(service_name);
         let tracer = tracer.with_resource(resource.clone()).build();
         // Exactly the contract's series: no otel_scope_* labels, no target_info.
@@ -195,8 +204,9 @@ impl Providers {
 }
 
 /// `service.name` is `service_name` (the contract: `OTEL_SERVICE_NAME` or the service's own name,
-/// whatever `OTEL_RESOURCE_ATTRIBUTES` says); that variable adds the other attributes, and
-/// `telemetry.sdk.*` describe the SDK.
+/// whatever `OTEL_RESOURCE_ATTRIBUTES` says) and `service.version` the version `--version`
+/// prints, so that every span names the build that made it; that variable adds the other
+/// attributes, and `telemetry.sdk.*` describe the SDK.
 fn resource(service_name: String) -> Resource {
     Resource::builder_empty()
         .with_detectors(&[
@@ -204,6 +214,7 @@ fn resource(service_name: String) -> Resource {
             Box::new(EnvResourceDetector::new()),
         ])
         .with_service_name(service_name)
+        .with_attribute(KeyValue::new(VERSION_ATTRIBUTE, VERSION))
         .build()
 }
 
@@ -240,11 +251,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_resource_names_the_service_and_the_sdk() {
+    fn the_resource_names_the_service_its_version_and_the_sdk() {
         let resource = resource("checkout".to_owned());
         assert_eq!(
             resource.get(&Key::new("service.name")),
             Some(Value::from("checkout"))
+        );
+        assert_eq!(
+            resource.get(&Key::new(VERSION_ATTRIBUTE)),
+            Some(Value::from(env!("CARGO_PKG_VERSION")))
         );
         assert!(resource.get(&Key::new("telemetry.sdk.name")).is_some());
     }
