@@ -38,6 +38,8 @@ SLOW_REQUEST_TIMEOUT_MS = 700
 IDLE_NAME = "idle"
 SLOW_BODY_NAME = "slow-body"
 TRICKLE_NAME = "trickle"
+# The main run's requests to METRICS_PORT, which is neither traced nor access-logged.
+METRICS_PORT_REQUESTS = frozenset({"metrics", "profiling"})
 # The keep-alive load runs: this many connections, each sending requests one after another, with
 # SIGTERM arriving after LOAD_SECONDS; their requests use LOAD_NAME. Answers are lost, if at all,
 # in a window of microseconds that only a shutdown running in parallel with a connection can hit.
@@ -178,6 +180,10 @@ class Observation:
     second_signal: Run
     slow_clients: SlowRun
     keep_alive_load: list[LoadRun]
+    # `<binary> --version`: no server, only its exit code and output.
+    version: Run
+    # PPROF_ENABLED=true: the profiling path asked on each port.
+    profiling: Run
 
     def to_json(self) -> str:
         """Serialise for a recording (bytes as text when they are UTF-8, else base64)."""

@@ -56,6 +56,8 @@ Progress = Callable[[str], None]
 # The main run caps request bodies at MAX_BODY_BYTES and sends one four times as large.
 MAX_BODY_BYTES = 1024
 UNKNOWN_PATH = "/no/such/path"
+# `--version` must print without reading the configuration, so the run gives it an invalid one.
+VERSION_RUN_PORT = "not-a-port"
 LATE_NAME = "late"
 BURST = 100
 
@@ -105,6 +107,9 @@ def observe(
     slow_clients = scenarios.slow_clients()
     progress("shutting down under keep-alive load")
     keep_alive_load = [scenarios.keep_alive_load() for _ in range(LOAD_ROUNDS)]
+    progress("asking the binary its version, and for profiles")
+    version = scenarios.version()
+    profiling = scenarios.profiling()
     return Observation(
         invalid,
         main,
@@ -117,6 +122,8 @@ def observe(
         second_signal,
         slow_clients,
         keep_alive_load,
+        version,
+        profiling,
     )
 
 
@@ -181,6 +188,8 @@ class _Scenarios:
                 # the trace items do not depend on the shutdown items.
                 traced = sum(r.path not in untraced for r in run.responses.values())
                 _wait_for(lambda: len(receiver.spans) >= traced, timeout=5)
+                profiles = self.contract.operability.profiling_path
+                _ask(svc, run, "profiling", "GET", profiles, port=svc.metrics_port)
                 run.in_flight_reply, run.alive_after_signal, elapsed = in_flight_shutdown(
                     svc, self._path(LATE_NAME)
                 )
@@ -277,6 +286,8 @@ class _Scenarios:
                     )
                 traced = len(OTHER_METHODS) + 3
                 _wait_for(lambda: len(receiver.spans) >= traced, timeout=5)
+                profiles = self.contract.operability.profiling_path
+                _ask(svc, run, "profiling", "GET", profiles, port=svc.metrics_port)
                 _ask(svc, run, "metrics", "GET", routes.metrics, port=svc.metrics_port)
                 self._terminate(svc, run)
 
@@ -386,6 +397,40 @@ class _Scenarios:
 
         self._record(run, drive)
         self._tally(run, self._path(LOAD_NAME))
+        return run
+
+    def version(self) -> Run:
+        """`<binary> --version`, with a PORT it must not even read: a line, then exit 0."""
+        run = Run({"PORT": VERSION_RUN_PORT})
+        command = [str(self.binary), self.contract.operability.version_flag]
+        try:
+            done = subprocess.run(
+                command,
+                env=run.env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=self.limits.refusal,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            run.error = _one_line(error)
+            return run
+        run.exit_code = done.returncode
+        run.stdout = done.stdout.decode("utf-8", "replace").splitlines()
+        run.stderr = done.stderr.decode("utf-8", "replace").splitlines()
+        return run
+
+    def profiling(self) -> Run:
+        """PPROF_ENABLED=true: the profiling path on the metrics port, and on the public one."""
+        run = Run(self._env(PPROF_ENABLED="true"))
+        path = self.contract.operability.profiling_path
+
+        def drive(svc: RunningService) -> None:
+            _ask(svc, run, "metrics_port", "GET", path, port=svc.metrics_port)
+            _ask(svc, run, "public_port", "GET", path)
+            self._terminate(svc, run)
+
+        self._record(run, drive)
         return run
 
     def _tally(self, run: LoadRun, path: str) -> None:

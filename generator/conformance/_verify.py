@@ -22,6 +22,7 @@ from prometheus_client.samples import Sample
 from generator.conformance._observation import (
     DRAIN_DELAY_MS,
     HELLO_NAME,
+    METRICS_PORT_REQUESTS,
     OTHER_METHODS,
     PARENT_ID,
     PROVOKED_ERRORS,
@@ -39,6 +40,8 @@ from generator.conformance._otlp import ReceivedSpan
 from generator.report import Result
 from generator.template import Contract
 
+# The variable that turns profiling on; the contract says which languages have it.
+PROFILING_VARIABLE = "PPROF_ENABLED"
 TIME_FORMAT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 Check = Callable[[Contract, str, Observation], str]
@@ -122,6 +125,12 @@ def _items(contract: Contract) -> list[tuple[str, Check]]:
         ("http.body_timeout", _body_timeout),
         ("shutdown.slow_clients", _slow_clients_shutdown),
         ("shutdown.no_lost_answers", _no_lost_answers),
+        ("operability.version_flag", _version_flag),
+        ("operability.service_version", _service_version),
+        ("operability.build_info", _build_info),
+        ("operability.process_metrics", _process_metrics),
+        ("operability.runtime_metrics", _runtime_metrics),
+        ("operability.profiling", _profiling),
     ]
 
 
@@ -295,7 +304,11 @@ def _access_log(c: Contract, _: str, o: Observation) -> str:
     paths = [line[access.path] for line in lines]
     logged = sorted(untraced & set(paths))
     expect(not logged, f"access-logged {logged}")
-    sent = [r for r in run.responses.values() if r.path not in untraced]
+    sent = [
+        r
+        for key, r in run.responses.items()
+        if r.path not in untraced and key not in METRICS_PORT_REQUESTS
+    ]
     want = [(r.method, r.path, r.status) for r in sent]
     got = [(line[access.method], line[access.path], line[access.status]) for line in lines]
     expect(got[: len(want)] == want, f"access lines {got}, want {want} first")
@@ -720,3 +733,152 @@ def _no_lost_answers(c: Contract, _: str, o: Observation) -> str:
         )
         counts.append(str(logged))
     return f"logged as 200 = received in every run ({', '.join(counts)}); exit 0"
+
+
+# -- operability -----------------------------------------------------------------------------
+
+
+def _printed_version(c: Contract, service: str, o: Observation) -> tuple[str, str] | None:
+    """(version, revision) from the --version line, or None when it is not one well-formed line.
+
+    The items that compare against it fall back to comparing with each other, so a broken
+    --version fails its own item only.
+    """
+    run = o.version
+    if run.error or run.exit_code != 0 or len(run.stdout) != 1:
+        return None
+    template = c.operability.version_line
+    pattern = re.escape(template)
+    for field_name, value in (
+        ("name", re.escape(service)),
+        ("version", r"(\S+)"),
+        ("revision", r"(\S+)"),
+    ):
+        pattern = pattern.replace(re.escape("{" + field_name + "}"), value)
+    found = re.fullmatch(pattern, run.stdout[0])
+    return (found.group(1), found.group(2)) if found else None
+
+
+def _version_flag(c: Contract, service: str, o: Observation) -> str:
+    run = _finished(o.version)
+    flag = c.operability.version_flag
+    expect(
+        run.exit_code == 0,
+        f"{flag} exited {run.exit_code} (stderr: {' | '.join(run.stderr)[:200]})",
+    )
+    expect(
+        len(run.stdout) == 1, f"{flag} printed {len(run.stdout)} lines, want 1: {run.stdout[:3]}"
+    )
+    want = c.operability.version_line
+    expect(
+        _printed_version(c, service, o) is not None,
+        f"{flag} printed {run.stdout[0]!r}, want {want!r} with name {service!r}",
+    )
+    return f"{flag}: {run.stdout[0]!r}, exit 0, with PORT={run.env['PORT']} unread"
+
+
+def _span_version(c: Contract, o: Observation) -> str:
+    key = c.operability.version_attribute
+    versions = {s.resource.get(key) for s in _finished(o.main).spans}
+    expect(bool(versions), "no spans were exported")
+    expect(
+        len(versions) == 1, f"resource {key} differs between spans: {sorted(map(str, versions))}"
+    )
+    (version,) = versions
+    if not isinstance(version, str) or not version:
+        raise Failed(f"resource {key} is {version!r}")
+    return version
+
+
+def _service_version(c: Contract, service: str, o: Observation) -> str:
+    version = _span_version(c, o)
+    printed = _printed_version(c, service, o)
+    if printed is not None:
+        expect(
+            version == printed[0],
+            f"resource {c.operability.version_attribute} {version!r}, "
+            f"{c.operability.version_flag} says {printed[0]!r}",
+        )
+    return f"{c.operability.version_attribute}={version!r} on every span"
+
+
+def _build_info_labels(c: Contract, o: Observation) -> dict[str, str]:
+    spec = c.operability.build_info
+    samples = [s for s in _samples(_finished(o.main)) if s.name == spec.name]
+    expect(len(samples) == 1, f"want one {spec.name} sample on METRICS_PORT, got {len(samples)}")
+    (sample,) = samples
+    expect(sample.value == 1, f"{spec.name} = {sample.value}, want 1")
+    expect(
+        sorted(sample.labels) == sorted(spec.labels),
+        f"{spec.name} labels {sorted(sample.labels)}, want {sorted(spec.labels)}",
+    )
+    return dict(sample.labels)
+
+
+def _build_info(c: Contract, service: str, o: Observation) -> str:
+    spec = c.operability.build_info
+    labels = _build_info_labels(c, o)
+    name, version, revision, language = (labels[label] for label in spec.labels)
+    expect(name == service, f"{spec.labels[0]}={name!r}, want {service!r}")
+    expect(language in ("go", "rust"), f"{spec.labels[3]}={language!r}, want go or rust")
+    printed = _printed_version(c, service, o)
+    if printed is not None:
+        expect(
+            (version, revision) == printed,
+            f"{spec.labels[1]}={version!r} {spec.labels[2]}={revision!r}, "
+            f"--version says {printed[0]!r} {printed[1]!r}",
+        )
+    else:
+        expect(bool(version) and bool(revision), f"empty version or revision: {labels}")
+    return f"{spec.name}{labels} = 1"
+
+
+def _metric_names(run: Run) -> set[str]:
+    """Family and sample names on METRICS_PORT: a counter's family drops _total, its samples not."""
+    text = _response(run, "metrics").body.decode("utf-8")
+    names = set()
+    for family in text_string_to_metric_families(text):
+        names.add(family.name)
+        names.update(sample.name for sample in family.samples)
+    return names
+
+
+def _process_metrics(c: Contract, _: str, o: Observation) -> str:
+    names = _metric_names(_finished(o.main))
+    missing = [name for name in c.operability.process_metrics if name not in names]
+    expect(not missing, f"missing on METRICS_PORT: {', '.join(missing)}")
+    return ", ".join(c.operability.process_metrics)
+
+
+def _runtime_metrics(c: Contract, _: str, o: Observation) -> str:
+    spec = c.operability.build_info
+    language = _build_info_labels(c, o).get(spec.labels[3], "")
+    wanted: tuple[str, ...] = getattr(c.operability.runtime_metrics, language, ())
+    expect(bool(wanted), f"{spec.name} names no language with runtime metrics ({language!r})")
+    names = _metric_names(_finished(o.main))
+    missing = [name for name in wanted if name not in names]
+    expect(not missing, f"{language}: missing on METRICS_PORT: {', '.join(missing)}")
+    return f"{language}: {', '.join(wanted)}"
+
+
+def _profiling(c: Contract, _: str, o: Observation) -> str:
+    """Go serves pprof on METRICS_PORT when asked; nothing ever serves it on PORT."""
+    path = c.operability.profiling_path
+    default = _response(_finished(o.main), "profiling")
+    expect(default.status == 404, f"{path} on METRICS_PORT by default: {default.status}, want 404")
+    run = _finished(o.profiling)
+    public = _response(run, "public_port")
+    expect(public.status == 404, f"{path} on PORT with PPROF_ENABLED=true: {public.status}")
+    served = _response(run, "metrics_port")
+    spec = c.operability.build_info
+    language = _build_info_labels(c, o).get(spec.labels[3], "")
+    variable = next(e for e in c.env if e.name == PROFILING_VARIABLE)
+    if variable.applies_to(language):
+        expect(
+            served.status == 200 and b"goroutine" in served.body,
+            f"{path} on METRICS_PORT with {PROFILING_VARIABLE}=true: {served.status}, "
+            "want 200 and the profile index",
+        )
+        return f"{path}: 200 on METRICS_PORT with {PROFILING_VARIABLE}=true, else 404; PORT 404"
+    expect(served.status == 404, f"{path} on METRICS_PORT of a {language} service: {served.status}")
+    return f"{path}: 404 on both ports ({PROFILING_VARIABLE} is not a {language} variable)"

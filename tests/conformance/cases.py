@@ -65,6 +65,7 @@ TRACING_ITEMS = frozenset(
         "http.other_method",  # judged on the spans and the histogram
         "http.path_not_utf8",  # judged on the exported spans
         "http.body_timeout",  # judged on the histogram too
+        "operability.service_version",  # judged on the exported spans
     }
 )
 # Exiting at the first signal also skips the drain delay and leaves no process for a second one.
@@ -327,6 +328,93 @@ MUTATIONS = (
             ),
         ),
         SHUTDOWN_ITEMS,
+    ),
+    Mutation(
+        "go",
+        "version-without-revision",
+        (
+            (
+                "internal/buildinfo/buildinfo.go",
+                '"{name}", name, "{version}", i.Version, "{revision}", i.Revision)',
+                '"{name}", name, "{version}", i.Version, " {revision}", "")',
+            ),
+        ),
+        frozenset({"operability.version_flag"}),
+    ),
+    Mutation(
+        "go",
+        "no-service-version",
+        (
+            (
+                "internal/telemetry/otel.go",
+                "attribute.String(contract.VersionAttribute, build.Version)",
+                "attribute.String(contract.BuildInfoLabelServiceVersion, build.Version)",
+            ),
+        ),
+        frozenset({"operability.service_version"}),
+    ),
+    Mutation(
+        "go",
+        "no-go-collector",
+        (
+            (
+                "internal/telemetry/otel.go",
+                "\t\tregistry.Register(collectors.NewGoCollector()),\n",
+                "",
+            ),
+        ),
+        frozenset({"operability.runtime_metrics"}),
+    ),
+    Mutation(
+        "go",
+        "pprof-on-public-port",
+        (
+            (
+                "internal/httpserver/server.go",
+                "\ts.routes()\n",
+                "\ts.routes()\n"
+                '\tengine.Any(contract.ProfilingPath+"*profile", '
+                "gin.WrapH(http.DefaultServeMux))\n",
+            ),
+        ),
+        frozenset({"operability.profiling"}),
+    ),
+    Mutation(
+        "rust",
+        "build-info-wrong-revision",
+        (
+            (
+                "src/telemetry/operability.rs",
+                ".const_label(revision, REVISION)",
+                ".const_label(revision, VERSION)",
+            ),
+        ),
+        frozenset({"operability.build_info"}),
+    ),
+    Mutation(
+        "rust",
+        "no-process-metrics",
+        (
+            (
+                "src/telemetry/operability.rs",
+                '#[cfg(target_os = "linux")]',
+                '#[cfg(not(target_os = "linux"))]',
+            ),
+        ),
+        frozenset({"operability.process_metrics"}),
+    ),
+    Mutation(
+        "rust",
+        "no-tokio-metrics",
+        (
+            (
+                "src/telemetry/operability.rs",
+                "collectors.push(RuntimeCollector::new(runtime)"
+                ".map(|collector| Box::new(collector) as _));",
+                "let _ = RuntimeCollector::new(runtime);",
+            ),
+        ),
+        frozenset({"operability.runtime_metrics"}),
     ),
 )
 

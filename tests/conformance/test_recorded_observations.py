@@ -48,6 +48,12 @@ ITEMS = [
     "http.body_timeout",
     "shutdown.slow_clients",
     "shutdown.no_lost_answers",
+    "operability.version_flag",
+    "operability.service_version",
+    "operability.build_info",
+    "operability.process_metrics",
+    "operability.runtime_metrics",
+    "operability.profiling",
 ]
 RECORDED = [*LANGUAGES, *(m.id for m in MUTATIONS)]
 
@@ -114,7 +120,41 @@ def test_recordings_round_trip(name: str) -> None:
 def test_the_service_name_is_judged_too() -> None:
     results = verify(CONTRACT, "billing", load("go"))
     failed = {r.name for r in results if not r.passed}
-    assert failed == {"logs.schema", "trace.server_span"}
+    assert failed == {
+        "logs.schema",
+        "trace.server_span",
+        "operability.version_flag",
+        "operability.build_info",
+    }
+
+
+def _with_version_output(observation: Observation, lines: list[str], code: int) -> Observation:
+    observation.version.stdout, observation.version.exit_code = lines, code
+    return observation
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    ("lines", "code", "fails"),
+    [
+        # Not the contract's line: its own item fails; the others compare with each other.
+        (["payments"], 0, {"operability.version_flag"}),
+        (["payments 0.1.0 unknown", "built by me"], 0, {"operability.version_flag"}),
+        (["payments 0.1.0 unknown"], 2, {"operability.version_flag"}),
+        # A well-formed line the metric and the spans disagree with.
+        (
+            ["payments 9.9.9 unknown"],
+            0,
+            {"operability.service_version", "operability.build_info"},
+        ),
+    ],
+    ids=["no-version", "two-lines", "exit-2", "other-version"],
+)
+def test_the_version_line_is_judged_and_compared(
+    language: str, lines: list[str], code: int, fails: set[str]
+) -> None:
+    results = verify(CONTRACT, "payments", _with_version_output(load(language), lines, code))
+    assert {r.name for r in results if not r.passed} == fails
 
 
 def _without_log_line(observation: Observation, msg: str) -> Observation:
