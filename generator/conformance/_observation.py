@@ -44,7 +44,7 @@ METRICS_PORT_REQUESTS = frozenset({"metrics", "profiling"})
 # SIGTERM arriving after LOAD_SECONDS; their requests use LOAD_NAME. Answers are lost, if at all,
 # in a window of microseconds that only a shutdown running in parallel with a connection can hit.
 # Against the Go service with SetKeepAlivesEnabled(false) put back, one run caught it 35 times in
-# 40 on two cores and 4 in 40 on one (taskset -c 0); the fixed services lost nothing in 80 runs
+# 40 on two cores and 4 in 40 on one (taskset -c 0); the fixed services lost nothing in 60 runs
 # each. Runs are short (about 0.3 s), so there are LOAD_ROUNDS of them.
 LOAD_CONNECTIONS = 128
 LOAD_SECONDS = 0.2
