@@ -286,8 +286,6 @@ class _Scenarios:
                     )
                 traced = len(OTHER_METHODS) + 3
                 _wait_for(lambda: len(receiver.spans) >= traced, timeout=5)
-                profiles = self.contract.operability.profiling_path
-                _ask(svc, run, "profiling", "GET", profiles, port=svc.metrics_port)
                 _ask(svc, run, "metrics", "GET", routes.metrics, port=svc.metrics_port)
                 self._terminate(svc, run)
 
