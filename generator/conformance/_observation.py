@@ -182,7 +182,7 @@ class Observation:
     keep_alive_load: list[LoadRun]
     # `<binary> --version`: no server, only its exit code and output.
     version: Run
-    # PPROF_ENABLED=true: the profiling path asked on each port.
+    # The contract's profiling variable set to true: the profiling path asked on each port.
     profiling: Run
 
     def to_json(self) -> str:

@@ -419,9 +419,10 @@ class _Scenarios:
         return run
 
     def profiling(self) -> Run:
-        """PPROF_ENABLED=true: the profiling path on the metrics port, and on the public one."""
-        run = Run(self._env(PPROF_ENABLED="true"))
-        path = self.contract.operability.profiling_path
+        """Profiling on: the profiling path on the metrics port, and on the public one."""
+        operability = self.contract.operability
+        run = Run(self._env(**{operability.profiling_variable: "true"}))
+        path = operability.profiling_path
 
         def drive(svc: RunningService) -> None:
             _ask(svc, run, "metrics_port", "GET", path, port=svc.metrics_port)

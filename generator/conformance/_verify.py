@@ -40,8 +40,6 @@ from generator.conformance._otlp import ReceivedSpan
 from generator.report import Result
 from generator.template import Contract
 
-# The variable that turns profiling on; the contract says which languages have it.
-PROFILING_VARIABLE = "PPROF_ENABLED"
 TIME_FORMAT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 Check = Callable[[Contract, str, Observation], str]
@@ -850,11 +848,20 @@ def _process_metrics(c: Contract, _: str, o: Observation) -> str:
     return ", ".join(c.operability.process_metrics)
 
 
-def _runtime_metrics(c: Contract, _: str, o: Observation) -> str:
+def _language(c: Contract, o: Observation) -> str:
+    """Return the language build_info names, which decides the runtime metrics and variables."""
     spec = c.operability.build_info
-    language = _build_info_labels(c, o).get(spec.labels[3], "")
-    wanted: tuple[str, ...] = getattr(c.operability.runtime_metrics, language, ())
-    expect(bool(wanted), f"{spec.name} names no language with runtime metrics ({language!r})")
+    return _build_info_labels(c, o)[spec.labels[3]]
+
+
+def _runtime_metrics(c: Contract, _: str, o: Observation) -> str:
+    language = _language(c, o)
+    # The model's fields only: a language label such as model_dump names no runtime.
+    wanted: tuple[str, ...] = dict(c.operability.runtime_metrics).get(language, ())
+    expect(
+        bool(wanted),
+        f"{c.operability.build_info.name} names no language with runtime metrics ({language!r})",
+    )
     names = _metric_names(_finished(o.main))
     missing = [name for name in wanted if name not in names]
     expect(not missing, f"{language}: missing on METRICS_PORT: {', '.join(missing)}")
@@ -863,22 +870,21 @@ def _runtime_metrics(c: Contract, _: str, o: Observation) -> str:
 
 def _profiling(c: Contract, _: str, o: Observation) -> str:
     """Go serves pprof on METRICS_PORT when asked; nothing ever serves it on PORT."""
-    path = c.operability.profiling_path
+    path, name = c.operability.profiling_path, c.operability.profiling_variable
     default = _response(_finished(o.main), "profiling")
     expect(default.status == 404, f"{path} on METRICS_PORT by default: {default.status}, want 404")
     run = _finished(o.profiling)
     public = _response(run, "public_port")
-    expect(public.status == 404, f"{path} on PORT with PPROF_ENABLED=true: {public.status}")
+    expect(public.status == 404, f"{path} on PORT with {name}=true: {public.status}")
     served = _response(run, "metrics_port")
-    spec = c.operability.build_info
-    language = _build_info_labels(c, o).get(spec.labels[3], "")
-    variable = next(e for e in c.env if e.name == PROFILING_VARIABLE)
+    language = _language(c, o)
+    variable = next(e for e in c.env if e.name == name)
     if variable.applies_to(language):
         expect(
             served.status == 200 and b"goroutine" in served.body,
-            f"{path} on METRICS_PORT with {PROFILING_VARIABLE}=true: {served.status}, "
+            f"{path} on METRICS_PORT with {name}=true: {served.status}, "
             "want 200 and the profile index",
         )
-        return f"{path}: 200 on METRICS_PORT with {PROFILING_VARIABLE}=true, else 404; PORT 404"
+        return f"{path}: 200 on METRICS_PORT with {name}=true, else 404; PORT 404"
     expect(served.status == 404, f"{path} on METRICS_PORT of a {language} service: {served.status}")
-    return f"{path}: 404 on both ports ({PROFILING_VARIABLE} is not a {language} variable)"
+    return f"{path}: 404 on both ports ({name} is not a {language} variable)"

@@ -283,6 +283,7 @@ class Operability(_Strict):
     build_info: BuildInfo
     process_metrics: tuple[str, ...]
     runtime_metrics: RuntimeMetrics
+    profiling_variable: str
     profiling_path: str
 
 

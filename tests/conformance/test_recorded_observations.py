@@ -6,6 +6,7 @@ verdict here must be the one they assert live.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 
@@ -187,3 +188,19 @@ def test_lifecycle_lines_and_the_allow_header_are_judged(
 ) -> None:
     results = verify(CONTRACT, "payments", break_it(load(language)))
     assert {r.name for r in results if not r.passed} == {fails}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_language_label_names_only_a_contract_runtime(language: str) -> None:
+    observation = load(language)
+    metrics = observation.main.responses["metrics"]
+    label = f'language="{language}"'.encode()
+    assert label in metrics.body
+    observation.main.responses["metrics"] = dataclasses.replace(
+        metrics, body=metrics.body.replace(label, b'language="model_dump"')
+    )
+    results = {r.name: r for r in verify(CONTRACT, "payments", observation)}
+    runtime = results["operability.runtime_metrics"]
+    assert not runtime.passed
+    assert "names no language with runtime metrics ('model_dump')" in runtime.detail
+    assert not results["operability.build_info"].passed
