@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.cli import app
+from generator.template import Template
 from tests.helpers import (
     LANGUAGES,
     ROOT,
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 TOOLS = {"go": ("make", "go"), "rust": ("make", "cargo")}
+PROBE = Template.load(TEMPLATES).contract.probe
 
 
 @pytest.fixture(autouse=True)
@@ -120,6 +122,21 @@ def built(generated: Callable[[str], Path]) -> Callable[[str], Path]:
             service = generated(language)
             make(service, "build")
             binaries[language] = service / "bin" / "payments"
+        return binaries[language]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def built_probe(built: Callable[[str], Path]) -> Callable[[str], Path]:
+    """The probe build (the contract's probe section) next to `make build`'s binary."""
+    binaries: dict[str, Path] = {}
+
+    def get(language: str) -> Path:
+        if language not in binaries:
+            service = built(language).parent.parent
+            make(service, PROBE.make_target)
+            binaries[language] = service / PROBE.binary_for("payments")
         return binaries[language]
 
     return get

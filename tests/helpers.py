@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,12 +73,14 @@ def tool_env() -> dict[str, str]:
     return env
 
 
-def make(service: Path, target: str, timeout: int = 1500) -> None:
-    """Run `make TARGET` in a generated service; fail with the tail of its output."""
+def make(
+    service: Path, target: str, timeout: int = 1500, env: Mapping[str, str] | None = None
+) -> None:
+    """Run `make TARGET` in a generated service (env added to the usual); fail with its tail."""
     result = subprocess.run(
         ["make", target],
         cwd=service,
-        env=tool_env(),
+        env={**tool_env(), **(env or {})},
         stdin=subprocess.DEVNULL,  # cargo's rustc probe reads stdin and caches what it got
         capture_output=True,
         text=True,

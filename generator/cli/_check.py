@@ -25,7 +25,11 @@ def check(
         bool, typer.Option("--run", help="Build and run the service against the contract.")
     ] = False,
     build: Annotated[
-        bool, typer.Option("--build/--no-build", help="Run `make build` first (else use bin/NAME).")
+        bool,
+        typer.Option(
+            "--build/--no-build",
+            help="Run `make build build-probe` first (else use bin/NAME and bin/NAME-probe).",
+        ),
     ] = True,
     as_json: Json = False,
     trust: Trust = False,

@@ -91,13 +91,15 @@ def check_service(
         if run:
             contract = template.contract
             binary = path / contract.build.binary_for(info.name)
-            if build or not binary.is_file():
-                progress(f"building {info.name} (make build)")
-                built = _make_build(path)
+            probe = path / contract.probe.binary_for(info.name)
+            if build or not (binary.is_file() and probe.is_file()):
+                targets = ("build", contract.probe.make_target)
+                progress(f"building {info.name} (make {' '.join(targets)})")
+                built = _make_build(path, targets)
                 results.append(built)
                 if not built.passed:
                     return CheckOutcome(info.name, info.language, list(results))
-            observation = observe(binary, contract, progress)
+            observation = observe(binary, contract, progress, probe=probe)
             results.extend(verify(contract, info.name, observation))
     return CheckOutcome(info.name, info.language, list(results))
 
@@ -110,12 +112,13 @@ def recorded_source(info: ServiceInfo, *, trust: bool = False) -> TemplateSource
     return TemplateSource(trust=trust)
 
 
-def _make_build(path: Path) -> Result:
+def _make_build(path: Path, targets: tuple[str, ...]) -> Result:
+    """Build the service and its probe build (the contract's probe section)."""
     make = shutil.which("make")
     if make is None:
         raise ToolchainError("make is not installed", hint="install make, or pass --no-build")
     result = subprocess.run(
-        [make, "build"],
+        [make, *targets],
         cwd=path,
         env=dict(os.environ),
         stdin=subprocess.DEVNULL,  # builds never read the user's terminal
@@ -125,8 +128,8 @@ def _make_build(path: Path) -> Result:
     )
     if result.returncode != 0:
         tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-3:])
-        return Result("build", False, f"make build failed: {tail}")
-    return Result("build", True, "make build")
+        return Result("build", False, f"make {' '.join(targets)} failed: {tail}")
+    return Result("build", True, f"make {' '.join(targets)}")
 
 
 # -- static checks: version lag and drift of platform-owned files ------------------------------

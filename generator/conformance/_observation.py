@@ -50,6 +50,14 @@ LOAD_CONNECTIONS = 128
 LOAD_SECONDS = 0.2
 LOAD_ROUNDS = 8
 LOAD_NAME = "load"
+# The probe run (the probe build, see the contract's probe section): the bare statuses its status
+# route is asked for; how long a client waits for the slow route before it leaves; and the
+# SHUTDOWN_TIMEOUT_MS of that run, which another slow request outlasts, so the deadline passes.
+# Its collector refuses the first PROBE_REFUSED_EXPORTS trace exports with 503.
+BARE_STATUSES = (401, 503)
+CLIENT_LEAVES_AFTER = 0.3
+PROBE_SHUTDOWN_MS = 300
+PROBE_REFUSED_EXPORTS = 1
 
 
 def _bytes_to_json(value: bytes) -> str | dict[str, str]:
@@ -159,6 +167,16 @@ class MainRun(Run):
 
 
 @dataclass
+class ProbeRun(Run):
+    """The run of the probe build: panics, handler errors, a client that leaves, a late deadline."""
+
+    # The status the collector answered to each trace export, in order.
+    export_answers: list[int] = field(default_factory=list)
+    # How many stdout lines the service had written when SIGTERM was sent.
+    stdout_at_signal: int = 0
+
+
+@dataclass
 class BurstRun(Run):
     """The run that sends a burst of requests with no collector listening."""
 
@@ -184,6 +202,8 @@ class Observation:
     version: Run
     # The contract's profiling variable set to true: the profiling path asked on each port.
     profiling: Run
+    # The probe build, with its routes that panic, stall and fail on demand.
+    probe: ProbeRun
 
     def to_json(self) -> str:
         """Serialise for a recording (bytes as text when they are UTF-8, else base64)."""

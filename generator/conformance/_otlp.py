@@ -31,9 +31,15 @@ class ReceivedSpan:
 
 @dataclass
 class OtlpReceiver:
-    """Collects spans posted to /v1/traces on a free loopback port."""
+    """Collects spans posted to /v1/traces on a free loopback port.
 
+    The first refuse_first trace exports are answered 503 and dropped, as a collector that is
+    briefly overloaded would; answers lists the status of every trace export, in order.
+    """
+
+    refuse_first: int = 0
     spans: list[ReceivedSpan] = field(default_factory=list)
+    answers: list[int] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -51,8 +57,8 @@ class OtlpReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 if self.headers.get("Content-Encoding") == "gzip":
                     body = gzip.decompress(body)
-                receiver.accept(self.path, body)
-                self.send_response(200)
+                status = receiver.accept(self.path, body)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/x-protobuf")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -77,10 +83,15 @@ class OtlpReceiver:
             self._server.shutdown()
             self._server.server_close()
 
-    def accept(self, path: str, body: bytes) -> None:
-        """Decode one export request; only traces are kept."""
+    def accept(self, path: str, body: bytes) -> int:
+        """Decode one export request and return the status to answer; only traces are kept."""
         if not path.endswith("/v1/traces"):
-            return
+            return 200
+        with self._lock:
+            refused = len(self.answers) < self.refuse_first
+            self.answers.append(503 if refused else 200)
+        if refused:
+            return 503
         from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
         from opentelemetry.proto.trace.v1 import trace_pb2
 
@@ -105,6 +116,7 @@ class OtlpReceiver:
                     )
         with self._lock:
             self.spans.extend(decoded)
+        return 200
 
 
 def _attributes(pairs: Any) -> dict[str, Any]:

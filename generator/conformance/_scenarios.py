@@ -21,6 +21,8 @@ from pathlib import Path
 
 from generator.conformance._observation import (
     AFTER_NAME,
+    BARE_STATUSES,
+    CLIENT_LEAVES_AFTER,
     DRAIN_DELAY_MS,
     HELLO_NAME,
     IDLE_NAME,
@@ -31,6 +33,8 @@ from generator.conformance._observation import (
     LONG_DRAIN_DELAY_MS,
     NOT_UTF8,
     OTHER_METHODS,
+    PROBE_REFUSED_EXPORTS,
+    PROBE_SHUTDOWN_MS,
     PROVOKED_ERRORS,
     SLOW_BODY_NAME,
     SLOW_HEADER_TIMEOUT_MS,
@@ -43,6 +47,7 @@ from generator.conformance._observation import (
     LoadRun,
     MainRun,
     Observation,
+    ProbeRun,
     Run,
     SlowRun,
 )
@@ -81,8 +86,13 @@ def observe(
     contract: Contract,
     progress: Progress = lambda _: None,
     limits: Limits = Limits(),
+    probe: Path | None = None,
 ) -> Observation:
-    """Run every scenario against the binary and return what each one saw."""
+    """Run every scenario against the binary and return what each one saw.
+
+    probe is the service's probe build (the contract's probe section); without it the probe
+    run records why it could not run, and the items judged from it fail.
+    """
     scenarios = _Scenarios(binary, contract, limits)
     progress("checking that invalid configuration fails fast")
     invalid = [
@@ -110,6 +120,8 @@ def observe(
     progress("asking the binary its version, and for profiles")
     version = scenarios.version()
     profiling = scenarios.profiling()
+    progress("making the probe build panic, fail, lose a client and miss its shutdown deadline")
+    probed = scenarios.probe(probe)
     return Observation(
         invalid,
         main,
@@ -124,6 +136,7 @@ def observe(
         keep_alive_load,
         version,
         profiling,
+        probed,
     )
 
 
@@ -432,6 +445,48 @@ class _Scenarios:
         self._record(run, drive)
         return run
 
+    def probe(self, binary: Path | None) -> ProbeRun:
+        """Drive the probe build's routes; then SIGTERM while a request outlasts the deadline.
+
+        Spans leave only through the flush at exit (60 s batch delay), and the collector
+        refuses the first export, which the exporter must send again.
+        """
+        routes, metrics = self.contract.probe.routes, self.contract.routes.metrics
+        with OtlpReceiver(refuse_first=PROBE_REFUSED_EXPORTS) as receiver:
+            run = ProbeRun(
+                self._env(
+                    OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                    OTEL_BSP_SCHEDULE_DELAY="60000",
+                    SHUTDOWN_TIMEOUT_MS=str(PROBE_SHUTDOWN_MS),
+                )
+            )
+            if binary is None:
+                run.error = f"no probe build to run (make {self.contract.probe.make_target})"
+                return run
+
+            def drive(svc: RunningService) -> None:
+                _ask(svc, run, "panic", "GET", routes.panic, headers={"traceparent": TRACEPARENT})
+                _ask(svc, run, "after_panic", "GET", self._path(AFTER_NAME))
+                for code in BARE_STATUSES:
+                    path = routes.status.replace("{code}", str(code))
+                    _ask(svc, run, f"status_{code}", "GET", path)
+                _ask(svc, run, "problem", "GET", routes.problem)
+                _leave(svc.port, routes.slow, CLIENT_LEAVES_AFTER)
+                # The service notices, answers no one, and logs (lines wait up to 100 ms).
+                time.sleep(0.5)
+                _ask(svc, run, "metrics", "GET", metrics, port=svc.metrics_port)
+                with socket.create_connection(("127.0.0.1", svc.port), timeout=10) as late:
+                    late.sendall(f"GET {routes.slow} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+                    time.sleep(0.2)  # in the handler, which outlasts SHUTDOWN_TIMEOUT_MS
+                    run.stdout_at_signal = len(svc.stdout_lines)
+                    self._terminate(svc, run)
+                _wait_for(lambda: bool(receiver.spans), timeout=1)
+
+            self._record(run, drive, binary=binary)
+            run.spans = list(receiver.spans)
+            run.export_answers = list(receiver.answers)
+        return run
+
     def _tally(self, run: LoadRun, path: str) -> None:
         """Move the access lines for path out of run.stdout into counts by status."""
         access = self.contract.logging.access.fields
@@ -456,14 +511,21 @@ class _Scenarios:
             run.exit_seconds = time.monotonic() - signalled
 
     def _record(
-        self, run: Run, drive: Callable[[RunningService], None], *, ready: bool = True
+        self,
+        run: Run,
+        drive: Callable[[RunningService], None],
+        *,
+        ready: bool = True,
+        binary: Path | None = None,
     ) -> None:
         """Start the binary with run.env and drive it; record its output whatever happens.
+
+        The binary is the service's unless given (the probe build).
 
         Any exception ends the scenario with run.error set: a service that crashes or hangs
         fails the items judged from this run, never the checker.
         """
-        svc = RunningService(self.binary, env=run.env)
+        svc = RunningService(binary or self.binary, env=run.env)
         # The ports are part of what the service was given: recorded, so items can judge them.
         run.env.setdefault("PORT", str(svc.port))
         run.env.setdefault("METRICS_PORT", str(svc.metrics_port))
@@ -605,6 +667,13 @@ def _hold(port: int, request: str, timeout_ms: int) -> Held:
                 first = time.monotonic() - sent
             reply += chunk
     return Held(reply, first, closed)
+
+
+def _leave(port: int, path: str, after: float) -> None:
+    """Send a GET for path and close the connection after the given seconds, unanswered."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        time.sleep(after)
 
 
 def _exit_code(svc: RunningService, timeout: float) -> int | None:

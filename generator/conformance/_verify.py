@@ -14,17 +14,22 @@ import json
 import re
 from collections.abc import Callable
 from functools import partial
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from generator.conformance._observation import (
+    BARE_STATUSES,
+    CLIENT_LEAVES_AFTER,
     DRAIN_DELAY_MS,
     HELLO_NAME,
     METRICS_PORT_REQUESTS,
     OTHER_METHODS,
     PARENT_ID,
+    PROBE_REFUSED_EXPORTS,
+    PROBE_SHUTDOWN_MS,
     PROVOKED_ERRORS,
     SLOW_BODY_NAME,
     SLOW_HEADER_TIMEOUT_MS,
@@ -129,6 +134,13 @@ def _items(contract: Contract) -> list[tuple[str, Check]]:
         ("operability.process_metrics", _process_metrics),
         ("operability.runtime_metrics", _runtime_metrics),
         ("operability.profiling", _profiling),
+        ("panic.recovered", _panic),
+        ("panic.span", _panic_span),
+        ("problem.handler", _handler_problem),
+        ("problem.bare_status", _bare_status),
+        ("http.client_closed", _client_closed),
+        ("shutdown.deadline_flush", _deadline_flush),
+        ("trace.export_retry", _export_retry),
     ]
 
 
@@ -888,3 +900,181 @@ def _profiling(c: Contract, _: str, o: Observation) -> str:
         return f"{path}: 200 on METRICS_PORT with {name}=true, else 404; PORT 404"
     expect(served.status == 404, f"{path} on METRICS_PORT of a {language} service: {served.status}")
     return f"{path}: 404 on both ports ({name} is not a {language} variable)"
+
+
+# -- the probe build: panics, a handler's own errors, a client that leaves, a missed deadline ---
+
+
+def _problem_body(c: Contract, response: Response, status: int, what: str) -> dict[str, Any]:
+    """Return a problem document's members, once its status and content type are right."""
+    expect(response.status == status, f"{what}: status {response.status}, want {status}")
+    expect(
+        response.content_type == c.problem.content_type,
+        f"{what}: content type {response.content_type!r}",
+    )
+    body = response.json()
+    expect(isinstance(body, dict), f"{what}: body {response.body!r}")
+    missing = set(c.problem.fields) - set(body)
+    expect(not missing, f"{what}: missing {sorted(missing)}")
+    return dict(body)
+
+
+def _members(body: dict[str, Any], want: dict[str, Any], c: Contract, what: str) -> None:
+    """Expect exactly want's members (JSON types included), besides optional ones."""
+    got = {key: body.get(key) for key in want}
+    expect(
+        json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True),
+        f"{what}: members {got}, want {want}",
+    )
+    extra = set(body) - set(want) - set(c.problem.optional_fields)
+    expect(not extra, f"{what}: unexpected members {sorted(extra)}")
+
+
+def _panic(c: Contract, _: str, o: Observation) -> str:
+    """Judge a panic: the internal problem, one ERROR line with the stack, still serving."""
+    run = _finished(o.probe)
+    spec = c.problem.errors.internal
+    response = _response(run, "panic")
+    body = _problem_body(c, response, spec.status, "a panicking handler")
+    expect(
+        (body["title"], body["detail"]) == (spec.title, spec.detail),
+        f"a panicking handler: title/detail {body['title']!r}/{body['detail']!r}",
+    )
+    after = _response(run, "after_panic")
+    expect(after.status == 200, f"the next request after a panic got {after.status}")
+    message = c.probe.panic_message
+    mentions = [line for line in run.stdout + run.stderr if message in line]
+    expect(
+        len(mentions) == 1,
+        f"want one output line with the panic's message, got {len(mentions)}: {mentions[:3]}",
+    )
+    line = json.loads(mentions[0])
+    expect(isinstance(line, dict), f"not a JSON object: {mentions[0][:200]}")
+    f, event = c.logging.fields, c.logging.event_fields
+    said = (line.get(f.level), line.get(f.msg))
+    want = (c.logging.levels.error, c.logging.messages.panic_recovered)
+    expect(said == want, f"level/msg {said}, want {want}")
+    expect(message in str(line.get(event.error, "")), f"{event.error} {line.get(event.error)!r}")
+    stack = line.get(event.stack)
+    expect(
+        isinstance(stack, str) and stack.count("\n") >= 2,
+        f"no multi-line {event.stack!r} in the panic's line",
+    )
+    expect(line.get(f.trace_id) == TRACE_ID, "the panic's line lacks the request's trace id")
+    logged = _access_line(c, run, response.path)[c.logging.access.fields.status]
+    expect(logged == spec.status, f"the panic's request logged with status {logged}")
+    return f"{spec.status} problem, one ERROR line with the stack and trace id, serving on"
+
+
+def _panic_span(c: Contract, _: str, o: Observation) -> str:
+    """Judge the span of a request whose handler panicked: it ends as an error."""
+    run = _finished(o.probe)
+    path = c.probe.routes.panic
+    spans = [s for s in run.spans if s.attributes.get("url.path") == path]
+    expect(len(spans) == 1, f"want 1 exported span for {path}, got {len(spans)}")
+    span = spans[0]
+    expect(span.trace_id == TRACE_ID, "the span is not in the request's trace")
+    expect(span.status_code == "STATUS_CODE_ERROR", f"span status {span.status_code}")
+    status = span.attributes.get("http.response.status_code")
+    expect(status == c.problem.errors.internal.status, f"http.response.status_code {status}")
+    error = c.tracing.error_attribute
+    expect(bool(span.attributes.get(error)), f"no {error} attribute")
+    return f"span status Error, {error}={span.attributes[error]}"
+
+
+def _handler_problem(c: Contract, _: str, o: Observation) -> str:
+    """Judge a handler's own problem: its status, type, title, detail and extensions kept."""
+    run = _finished(o.probe)
+    want = c.probe.problem
+    response = _response(run, "problem")
+    body = _problem_body(c, response, want.status, "a handler's own problem")
+    members = {
+        "type": want.type,
+        "title": want.title,
+        "status": want.status,
+        "detail": want.detail,
+        "instance": response.path,
+        **want.extensions,
+    }
+    _members(body, members, c, "a handler's own problem")
+    return f"{want.status} with its own type, detail and members {sorted(want.extensions)}"
+
+
+def _bare_status(c: Contract, _: str, o: Observation) -> str:
+    """Judge a 4xx/5xx a handler answers with no body: it still leaves as a problem."""
+    run = _finished(o.probe)
+    for code in BARE_STATUSES:
+        response = _response(run, f"status_{code}")
+        what = f"a bare {code}"
+        body = _problem_body(c, response, code, what)
+        members = {
+            "type": c.problem.type,
+            "title": HTTPStatus(code).phrase,
+            "status": code,
+            "detail": c.problem.bare_status_detail,
+            "instance": response.path,
+        }
+        _members(body, members, c, what)
+    return f"bare {', '.join(map(str, BARE_STATUSES))} answered as problems"
+
+
+def _client_closed(c: Contract, _: str, o: Observation) -> str:
+    """Judge a client that leaves a slow request: one access line and one sample, 499."""
+    run = _finished(o.probe)
+    status, path = c.http.client_closed_status, c.probe.routes.slow
+    access = c.logging.access.fields
+    before = Run(run.env, stdout=run.stdout[: run.stdout_at_signal])
+    lines = [line for line in _access_lines(c, before) if line[access.path] == path]
+    expect(len(lines) == 1, f"want one access line for the request left at {path}, got {lines}")
+    logged = lines[0][access.status]
+    expect(logged == status, f"the request its client left was logged with status {logged}")
+    took = lines[0][access.duration]
+    expect(
+        isinstance(took, int | float)
+        and EARLY * CLIENT_LEAVES_AFTER * 1000 <= took < c.probe.slow_ms,
+        f"logged duration {took} ms; the client left after {CLIENT_LEAVES_AFTER * 1000:g} ms",
+    )
+    spec = c.metrics.request_duration
+    route_label, status_label = spec.prometheus_labels[1], spec.prometheus_labels[2]
+    counted = [
+        s.value
+        for s in _samples(run)
+        if s.name == f"{spec.prometheus_name}_count"
+        and s.labels.get(route_label) == path
+        and s.labels.get(status_label) == str(status)
+    ]
+    expect(counted == [1], f"want one duration sample for {path} with {status}, got {counted}")
+    return f"logged once with {status} after {took} ms, counted once"
+
+
+def _deadline_flush(c: Contract, _: str, o: Observation) -> str:
+    """Judge a missed shutdown deadline: the telemetry flushed, then the failure exit."""
+    run = _finished(o.probe)
+    expect(run.exit_code is not None, "still running after SIGTERM with a request in flight")
+    want = c.shutdown.deadline_exit_code
+    expect(run.exit_code == want, f"exit code {run.exit_code}, want {want}")
+    f, messages = c.logging.fields, c.logging.messages
+    after = Run(run.env, stdout=run.stdout[run.stdout_at_signal :])
+    failed = [
+        line
+        for line in _logs(after)
+        if line.get(f.msg) == messages.failed and line.get(f.level) == c.logging.levels.error
+    ]
+    expect(len(failed) == 1, f"want one {messages.failed!r} ERROR line after SIGTERM")
+    expect(bool(run.export_answers), "no span export at exit: the telemetry was not flushed")
+    took = run.exit_seconds or 0.0
+    limit = (PROBE_SHUTDOWN_MS + c.shutdown.flush_min_ms) / 1000 + 1
+    expect(took <= limit, f"exited {took:.2f} s after SIGTERM, over {limit:g} s")
+    return f"spans flushed, exit {want} {took:.2f} s after SIGTERM ({PROBE_SHUTDOWN_MS} ms budget)"
+
+
+def _export_retry(c: Contract, _: str, o: Observation) -> str:
+    """Judge a batch the collector refuses with 503: it is sent again, and arrives."""
+    run = _finished(o.probe)
+    answers = run.export_answers
+    refused = [503] * PROBE_REFUSED_EXPORTS
+    expect(answers[: len(refused)] == refused, f"exports answered {answers}")
+    expect(len(answers) > len(refused), "the refused export was never sent again")
+    paths = {s.attributes.get("url.path") for s in run.spans}
+    expect(c.probe.routes.problem in paths, "the refused spans never arrived")
+    return f"refused with 503, sent again: {len(run.spans)} spans arrived ({answers})"

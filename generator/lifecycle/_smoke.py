@@ -114,7 +114,7 @@ class Smoke:
         steps: list[tuple[str, Callable[[], str]]] = [
             ("render", lambda: self._render(source, service, variant)),
             ("static", lambda: _static(service, linters)),
-            ("build", lambda: self._make(service, "build")),
+            ("build", lambda: self._build(service, template)),
             ("test", lambda: self._make(service, "test")),
             ("lint", lambda: self._make(service, "lint")),
             ("contract", lambda: _contract(service, variant, template)),
@@ -142,6 +142,12 @@ class Smoke:
 
     def _make(self, service: Path, target: str) -> str:
         return _run(["make", target], service, self.env)
+
+    def _build(self, service: Path, template: Template) -> str:
+        """Build the service, and its probe build for the contract step."""
+        built = self._make(service, "build")
+        probe = self._make(service, template.contract.probe.make_target)
+        return f"{built}\n{probe}".strip()
 
 
 class StepFailed(Exception):
@@ -257,7 +263,8 @@ def _static(service: Path, linters: Linters) -> str:
 def _contract(service: Path, variant: Variant, template: Template) -> str:
     name = str(variant.answers["service_name"])
     contract = template.contract
-    results = verify(contract, name, observe(service / contract.build.binary_for(name), contract))
+    binary, probe = contract.build.binary_for(name), contract.probe.binary_for(name)
+    results = verify(contract, name, observe(service / binary, contract, probe=service / probe))
     failed = [r for r in results if not r.passed]
     if failed:
         raise StepFailed("\n".join(f"{r.name}: {r.detail}" for r in failed))

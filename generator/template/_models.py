@@ -77,9 +77,11 @@ class InvalidConfig(_Strict):
 
 
 class Shutdown(_Strict):
-    """What a second shutdown signal does."""
+    """How shutdown ends: a second signal, a missed deadline, and the telemetry flush."""
 
     forced_exit_code: int = Field(ge=1, le=255)
+    flush_min_ms: int = Field(ge=1)
+    deadline_exit_code: int = Field(ge=1, le=255)
 
 
 class Routes(_Strict):
@@ -153,6 +155,7 @@ class EventFields(_Strict):
 
     port: str
     error: str
+    stack: str
 
 
 class AccessFields(_Strict):
@@ -212,6 +215,7 @@ class Problem(_Strict):
     optional_fields: tuple[str, ...]
     type: str
     errors: ProblemErrors
+    bare_status_detail: str
 
 
 class Http(_Strict):
@@ -222,6 +226,7 @@ class Http(_Strict):
     method_original_attribute: str
     other_span_name: str
     listen_families: tuple[Literal["ipv4", "ipv6"], ...]
+    client_closed_status: int = Field(ge=400, le=599)
 
     def span_name(self, route: str) -> str:
         """Name of the span of a request whose method is not a known one."""
@@ -239,6 +244,8 @@ class Tracing(_Strict):
     exporter: str
     traces_exporter_values: tuple[str, ...]
     sampler_values: tuple[str, ...]
+    export_retry_statuses: tuple[int, ...]
+    export_retry_initial_ms: int = Field(ge=1)
 
 
 class RequestDuration(_Strict):
@@ -298,6 +305,42 @@ class Build(_Strict):
         return self.binary.replace("{name}", service_name)
 
 
+class ProbeRoutes(_Strict):
+    """The probe build's routes, in OpenTelemetry/axum syntax."""
+
+    panic: str
+    slow: str
+    status: str
+    problem: str
+
+
+class ProbeProblem(_Strict):
+    """The problem the probe's problem route returns, extension members included."""
+
+    status: int = Field(ge=400, le=599)
+    type: str
+    title: str
+    detail: str
+    extensions: dict[str, str | int | bool]
+
+
+class Probe(_Strict):
+    """The probe build: routes that panic, stall or fail on demand, for the checker only."""
+
+    make_target: str
+    binary: str
+    go_build_tag: str
+    rust_feature: str
+    routes: ProbeRoutes
+    panic_message: str
+    slow_ms: int = Field(ge=1)
+    problem: ProbeProblem
+
+    def binary_for(self, service_name: str) -> str:
+        """Return the probe binary's path relative to the service root."""
+        return self.binary.replace("{name}", service_name)
+
+
 class Contract(_Strict):
     """shared/contract.yml: how every generated service behaves from the outside."""
 
@@ -318,6 +361,7 @@ class Contract(_Strict):
     metrics: Metrics
     operability: Operability
     build: Build
+    probe: Probe
 
 
 # -- shared/ownership.yml, shared/smoke.yml, shared/naming.yml ----------------------------------

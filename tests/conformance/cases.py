@@ -38,6 +38,9 @@ class Mutation:
     # Observations to try before the break counts as missed: more than one only for a break that
     # loses answers in a race, which each observation catches with a measured probability.
     attempts: int = 1
+    # Whether the break is in the probe build's behaviour (panics, handler errors, exits), so the
+    # test builds the mutated service's probe build too.
+    probe: bool = False
 
     @property
     def id(self) -> str:
@@ -425,7 +428,7 @@ def shapes(observation: Observation) -> dict[str, Any]:
     Values differ between runs (ids, ports, durations); only names and key sets are compared,
     plus the name and kind of the traced request's span, which the contract spells out.
     """
-    main = observation.main
+    main, probe = observation.main, observation.probe
     access_key = CONTRACT.logging.access.fields.path
     hello = main.responses["hello"].path
     spans = [s for s in main.spans if s.attributes.get("url.path") == hello]
@@ -444,5 +447,13 @@ def shapes(observation: Observation) -> dict[str, Any]:
         "metric_label_sets": sorted({tuple(sorted(s.labels)) for s in http}),
         "lifecycle_messages": [
             line.get("msg") for line in map(json.loads, main.stdout) if access_key not in line
+        ],
+        # The probe build: its problems as sent (but trace ids), and its lifecycle lines.
+        "probe_problems": {
+            key: {k: v for k, v in probe.responses[key].json().items() if k != "trace_id"}
+            for key in ("panic", "status_401", "status_503", "problem")
+        },
+        "probe_messages": [
+            line.get("msg") for line in map(json.loads, probe.stdout) if access_key not in line
         ],
     }

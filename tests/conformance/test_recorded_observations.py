@@ -55,6 +55,13 @@ ITEMS = [
     "operability.process_metrics",
     "operability.runtime_metrics",
     "operability.profiling",
+    "panic.recovered",
+    "panic.span",
+    "problem.handler",
+    "problem.bare_status",
+    "http.client_closed",
+    "shutdown.deadline_flush",
+    "trace.export_retry",
 ]
 RECORDED = [*LANGUAGES, *(m.id for m in MUTATIONS)]
 
