@@ -28,7 +28,7 @@ def check(
         bool,
         typer.Option(
             "--build/--no-build",
-            help="Run `make build build-probe` first (else use bin/NAME and bin/NAME-probe).",
+            help="Run `make build build-probe` first (else run bin/NAME and bin/NAME-probe).",
         ),
     ] = True,
     as_json: Json = False,

@@ -64,6 +64,8 @@ ITEMS = [
     "trace.export_retry",
 ]
 RECORDED = [*LANGUAGES, *(m.id for m in MUTATIONS)]
+# The items judged from the probe build's run.
+PROBE_ITEMS = frozenset(ITEMS[ITEMS.index("panic.recovered") :])
 
 
 def test_the_items_come_from_the_contract() -> None:
@@ -211,3 +213,68 @@ def test_a_language_label_names_only_a_contract_runtime(language: str) -> None:
     assert not runtime.passed
     assert "names no language with runtime metrics ('model_dump')" in runtime.detail
     assert not results["operability.build_info"].passed
+
+
+def _panic_also_on_stderr(observation: Observation) -> Observation:
+    """The runtime's own panic report next to the JSON line (Rust's default hook does this)."""
+    message = CONTRACT.probe.panic_message
+    observation.probe.stderr.append(
+        f"thread 'tokio-runtime-worker' panicked at src/x.rs: {message}"
+    )
+    return observation
+
+
+def _extension_as_number(observation: Observation) -> Observation:
+    """retryable: 0 instead of false, equal in Python but not in JSON."""
+    response = observation.probe.responses["problem"]
+    body = response.json()
+    assert body["retryable"] is False
+    body["retryable"] = 0
+    observation.probe.responses["problem"] = dataclasses.replace(
+        response, body=json.dumps(body).encode()
+    )
+    return observation
+
+
+def _client_closed_logged_late(observation: Observation) -> Observation:
+    """The 499 line written only after SIGTERM does not count for the request the client left."""
+    probe = observation.probe
+    slow = CONTRACT.probe.routes.slow
+    path_key = CONTRACT.logging.access.fields.path
+    lines = [n for n, text in enumerate(probe.stdout) if json.loads(text).get(path_key) == slow]
+    assert lines
+    assert lines[0] < probe.stdout_at_signal
+    probe.stdout_at_signal = lines[0]
+    return observation
+
+
+def _no_retry(observation: Observation) -> Observation:
+    observation.probe.export_answers = [503]
+    observation.probe.spans = []
+    return observation
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    ("break_it", "fails"),
+    [
+        (_panic_also_on_stderr, {"panic.recovered"}),
+        (_extension_as_number, {"problem.handler"}),
+        (_client_closed_logged_late, {"http.client_closed"}),
+        (_no_retry, {"trace.export_retry", "panic.span"}),
+    ],
+    ids=["panic-on-stderr", "extension-type", "client-closed-late", "no-retry"],
+)
+def test_the_probe_items_are_judged(
+    language: str, break_it: Callable[[Observation], Observation], fails: set[str]
+) -> None:
+    results = verify(CONTRACT, "payments", break_it(load(language)))
+    assert {r.name for r in results if not r.passed} == fails
+
+
+def test_without_a_probe_build_its_items_fail_with_why() -> None:
+    observation = load("go")
+    observation.probe = dataclasses.replace(observation.probe, error="no probe build to run")
+    failed = {r.name: r.detail for r in verify(CONTRACT, "payments", observation) if not r.passed}
+    assert set(failed) == {name for name in ITEMS if name in PROBE_ITEMS}
+    assert set(failed.values()) == {"no probe build to run"}
