@@ -83,7 +83,7 @@ SHUTDOWN_ITEMS = frozenset(
     }
 )
 
-MUTATIONS = (
+MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "go",
         "no-tracing-middleware",
@@ -418,6 +418,63 @@ MUTATIONS = (
             ),
         ),
         frozenset({"operability.runtime_metrics"}),
+    ),
+)
+
+
+# The probe build's items, broken together in one build per language (a probe mutation builds
+# twice): each edit breaks its own item, and no two edits reach the same one.
+PROBE_ITEMS = frozenset(
+    {
+        "panic.recovered",  # no stack in the panic line (Go), a second line for it (Rust)
+        "panic.span",  # its span is refused with the rest, and not sent again
+        "problem.handler",  # extension members dropped
+        "problem.bare_status",  # a bare status leaves as it is
+        "http.client_closed",  # the request its client left is not recorded as such
+        "trace.export_retry",  # no retry
+    }
+)
+# Skipping the flush when the deadline passes loses every span of the probe run.
+DEADLINE_ITEMS = frozenset({"shutdown.deadline_flush", "trace.export_retry", "panic.span"})
+
+MUTATIONS += (
+    Mutation(
+        "go",
+        "probe-items-broken",
+        (
+            (
+                "internal/httpserver/recovery.go",
+                "string(debug.Stack())",
+                "string(debug.Stack()[:0])",
+            ),
+            (
+                "internal/httpserver/timeout.go",
+                "b.status >= http.StatusBadRequest && b.body.Len() == 0",
+                "b.status >= 600 && b.body.Len() == 0",
+            ),
+            ("internal/problem/problem.go", "maps.Copy(doc, p.Extensions)", "maps.Copy(doc, doc)"),
+            (
+                "internal/httpserver/timeout.go",
+                "reportClientLeft(r.Context())",
+                "reportClientLeft(context.Background())",
+            ),
+            ("internal/telemetry/otel.go", "Enabled:         true,", "Enabled:         false,"),
+        ),
+        PROBE_ITEMS,
+        probe=True,
+    ),
+    Mutation(
+        "go",
+        "deadline-skips-flush",
+        (
+            (
+                "cmd/payments/main.go",
+                "code = contract.ShutdownDeadlineExitCode",
+                "return contract.ShutdownDeadlineExitCode",
+            ),
+        ),
+        DEADLINE_ITEMS,
+        probe=True,
     ),
 )
 
