@@ -24,6 +24,7 @@ use crate::config::Config;
 use crate::contract::logging::{event, message};
 use crate::contract::metrics::request_duration;
 use crate::contract::operability::VERSION_ATTRIBUTE;
+use crate::contract::trace::EXPORT_RETRY_INITIAL;
 use crate::version::VERSION;
 
 use super::operability;
@@ -71,11 +72,15 @@ impl Telemetry {
         // Sampler and batching come from OTEL_TRACES_SAMPLER and OTEL_BSP_*, read by the SDK.
         let mut tracer = SdkTracerProvider::builder();
         if config.export_traces {
-            // No retries: a failed batch is reported and dropped, so a missing collector never
-            // holds up the flush at shutdown.
+            // A batch the collector refuses for now (429, 502, 503, 504) is sent again, three
+            // times at most, with growing waits from the contract's initial one; at shutdown,
+            // within the flush's budget. A brief overload loses nothing. (The exporter retries
+            // a refused connection too, which costs a missing collector under a second a batch.)
             let exporter = opentelemetry_otlp::SpanExporter::builder()
                 .with_http()
-                .with_retry_policy(RetryPolicy::disabled())
+                .with_retry_policy(
+                    RetryPolicy::recommended().with_initial_delay(EXPORT_RETRY_INITIAL),
+                )
                 .build()?;
             tracer = tracer.with_batch_exporter(LoggedExporter(exporter));
         }
