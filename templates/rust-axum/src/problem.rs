@@ -8,12 +8,13 @@
 
 use std::borrow::Cow;
 
-use axum::body::{self, Body};
+use axum::body::{self, Body, HttpBody as _};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header, response::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Map, Value};
 
 use crate::contract::problem::{self as contract, Entry, field};
 use crate::telemetry::current_span;
@@ -21,12 +22,16 @@ use crate::telemetry::current_span;
 /// Largest plain-text error body that is carried over into a problem's `detail`.
 const MAX_DETAIL_BYTES: usize = 4096;
 
-/// An error answered as a problem document.
+/// An error answered as a problem document. Handlers return it (`Result<T, Problem>`, with `?`
+/// on anything that converts into one) with their own status, `type`, title, detail and
+/// extension members, such as a 409 naming the conflicting resource.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     status: StatusCode,
+    kind: Cow<'static, str>,
     title: Cow<'static, str>,
     detail: Cow<'static, str>,
+    extensions: Map<String, Value>,
 }
 
 impl Problem {
@@ -38,9 +43,32 @@ impl Problem {
     ) -> Self {
         Self {
             status,
+            kind: Cow::Borrowed(contract::TYPE),
             title: title.into(),
             detail: detail.into(),
+            extensions: Map::new(),
         }
+    }
+
+    /// The same problem with a `type` URI of its own instead of `about:blank`.
+    #[must_use]
+    pub fn with_type(mut self, kind: impl Into<Cow<'static, str>>) -> Self {
+        self.kind = kind.into();
+        self
+    }
+
+    /// The same problem with an extension member, written next to the standard ones; one named
+    /// like a standard member is ignored, so it cannot contradict them.
+    #[must_use]
+    pub fn with_extension(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.extensions.insert(name.into(), value.into());
+        self
+    }
+
+    /// The problem for a 4xx/5xx a handler answered with no body: the reason phrase as title.
+    fn bare(status: StatusCode) -> Self {
+        let title = status.canonical_reason().unwrap_or_default();
+        Self::new(status, title, contract::BARE_STATUS_DETAIL)
     }
 
     /// A plain-text error made by the framework. The text of a 5xx stays out of the answer, as
@@ -105,6 +133,10 @@ pub async fn render(request: Request, next: Next) -> Response {
         let (parts, _) = response.into_parts();
         return problem.into_response_with(parts, instance);
     }
+    if is_bare_error(&response) {
+        let (parts, _) = response.into_parts();
+        return Problem::bare(parts.status).into_response_with(parts, instance);
+    }
     if !is_plain_text_error(&response) {
         return response;
     }
@@ -114,6 +146,14 @@ pub async fn render(request: Request, next: Next) -> Response {
         Err(_) => String::new(),
     };
     Problem::from_text(parts.status, text).into_response_with(parts, instance)
+}
+
+/// A 4xx/5xx with no body and no content type: a bare `StatusCode`, the usual axum way.
+fn is_bare_error(response: &Response) -> bool {
+    let status = response.status();
+    (status.is_client_error() || status.is_server_error())
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+        && response.body().size_hint().exact() == Some(0)
 }
 
 fn is_plain_text_error(response: &Response) -> bool {
@@ -135,7 +175,20 @@ struct Document<'a> {
 impl Serialize for Document<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry(field::TYPE, contract::TYPE)?;
+        let standard = [
+            field::TYPE,
+            field::TITLE,
+            field::STATUS,
+            field::DETAIL,
+            field::INSTANCE,
+            field::TRACE_ID,
+        ];
+        for (name, value) in &self.problem.extensions {
+            if !standard.contains(&name.as_str()) {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        map.serialize_entry(field::TYPE, &self.problem.kind)?;
         map.serialize_entry(field::TITLE, &self.problem.title)?;
         map.serialize_entry(field::STATUS, &self.problem.status.as_u16())?;
         map.serialize_entry(field::DETAIL, &self.problem.detail)?;

@@ -18,7 +18,7 @@ use super::Limits;
 use crate::contract::logging::{access, event, message};
 use crate::contract::{problem as errors, routes};
 use crate::problem::Problem;
-use crate::telemetry::panic_message;
+use crate::telemetry::{self, panic_message, take_panic_stack};
 
 /// Paths that probes and scrapers hit every few seconds: no access log, span or metric for them.
 pub(super) const UNOBSERVED_PATHS: [&str; 3] =
@@ -176,10 +176,17 @@ async fn read_up_to(mut body: Body, limit: usize) -> Result<Option<Bytes>, axum:
     reason = "tower-http hands over the payload by value"
 )]
 pub(super) fn recover(payload: Box<dyn Any + Send + 'static>) -> Response {
+    // The one line of the panic: the hook left it to us, with the backtrace.
     tracing::error!(
         { event::ERROR } = panic_message(payload.as_ref()),
+        { event::STACK } = take_panic_stack(),
         "{}",
         message::PANIC_RECOVERED
     );
     Problem::from(errors::INTERNAL).into_response()
+}
+
+/// Runs the rest of the request under panic recovery (see [`recover`]).
+pub(super) async fn recovering(request: Request, next: Next) -> Response {
+    telemetry::recovering(next.run(request)).await
 }

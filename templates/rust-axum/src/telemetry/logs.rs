@@ -9,6 +9,7 @@
 //! says; in the panic hook; and by `main` on every way out ([`flush_logs`]).
 
 use std::any::Any;
+use std::backtrace::Backtrace;
 use std::cell::RefCell;
 use std::fmt::{self, Display, Write as _};
 use std::io::{self, BufWriter, Stdout, Write};
@@ -25,7 +26,7 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{Context as LayerContext, Layer, SubscriberExt};
 
-use crate::contract::logging::{field, level, output};
+use crate::contract::logging::{event, field, level, output};
 
 /// Name of the tracing field that carries an event's message.
 const MESSAGE_FIELD: &str = "message";
@@ -108,9 +109,44 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> &str {
         .unwrap_or("panic with a non-string payload")
 }
 
+tokio::task_local! {
+    /// Set while a request runs under panic recovery ([`recovering`]): the panic hook leaves
+    /// the log line to the recovery and hands it the backtrace, so a panic is one line.
+    static RECOVERING: RefCell<Option<String>>;
+}
+
+/// Runs `future` (a request's handling) under panic recovery: a panic in it is logged once,
+/// by the recovery, with the backtrace the hook captured ([`take_panic_stack`]).
+pub async fn recovering<F: Future>(future: F) -> F::Output {
+    RECOVERING.scope(RefCell::new(None), future).await
+}
+
+/// The backtrace of the panic the current request's recovery is handling ("" if none).
+#[must_use]
+pub fn take_panic_stack() -> String {
+    RECOVERING
+        .try_with(|stack| stack.borrow_mut().take())
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
 fn log_panic(info: &PanicHookInfo<'_>) {
+    // Whatever RUST_BACKTRACE says: a panic without its stack is hard to act on.
+    let mut stack = Some(Backtrace::force_capture().to_string());
+    if RECOVERING
+        .try_with(|recovered| *recovered.borrow_mut() = stack.take())
+        .is_ok()
+    {
+        return;
+    }
     let location = info.location().map(ToString::to_string).unwrap_or_default();
-    tracing::error!(error = panic_message(info.payload()), location, "panic");
+    tracing::error!(
+        { event::ERROR } = panic_message(info.payload()),
+        { event::STACK } = stack.unwrap_or_default(),
+        location,
+        "panic"
+    );
     flush_logs();
 }
 
