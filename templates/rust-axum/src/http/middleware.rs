@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use tracing::Level;
 
 use super::Limits;
+use crate::contract::http::CLIENT_CLOSED_STATUS;
 use crate::contract::logging::{access, event, message};
 use crate::contract::{problem as errors, routes};
 use crate::problem::Problem;
@@ -56,10 +57,29 @@ pub(super) async fn access_log(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let matched = matched_route(&request);
+    // hyper drops this future when the client goes away before the answer: the request is then
+    // logged with the client-closed status, route as matched, duration until then.
+    let left = OnDrop::new({
+        let (method, uri) = (method.clone(), uri.clone());
+        let route = matched
+            .as_ref()
+            .map_or(String::new(), |route| route.as_str().to_owned());
+        move || {
+            tracing::info!(
+                { access::METHOD } = method.as_str(),
+                { access::ROUTE } = route,
+                { access::PATH } = uri.path(),
+                { access::STATUS } = CLIENT_CLOSED_STATUS,
+                { access::DURATION } = milliseconds(started),
+                "{}",
+                access::MSG
+            );
+        }
+    });
     let response = next.run(request).await;
+    left.disarm();
     let route = handled_route(matched.as_ref(), &response);
-    // Milliseconds, to the microsecond.
-    let duration_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    let duration_ms = milliseconds(started);
     let status = response.status();
 
     // A tracing event's level is fixed where it is written, hence one call per level.
@@ -83,6 +103,34 @@ pub(super) async fn access_log(request: Request, next: Next) -> Response {
         access_event!(Level::INFO);
     }
     response
+}
+
+/// Milliseconds since `started`, to the microsecond.
+fn milliseconds(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1e6).round() / 1e3
+}
+
+/// Runs its closure when dropped, unless disarmed first: what a request's middleware still has
+/// to record when hyper drops the request's future, its client gone.
+pub(super) struct OnDrop<F: FnOnce()>(Option<F>);
+
+impl<F: FnOnce()> OnDrop<F> {
+    pub(super) const fn new(on_drop: F) -> Self {
+        Self(Some(on_drop))
+    }
+
+    /// The request was answered: nothing to do on drop.
+    pub(super) fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl<F: FnOnce()> Drop for OnDrop<F> {
+    fn drop(&mut self) {
+        if let Some(on_drop) = self.0.take() {
+            on_drop();
+        }
+    }
 }
 
 /// Answers with the timeout problem when the handler outlives `limit`; the handler is dropped.

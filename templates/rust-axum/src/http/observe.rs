@@ -11,18 +11,18 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{Request, State};
-use axum::http::{Method, Version};
+use axum::http::{Method, StatusCode, Version};
 use axum::middleware::Next;
 use axum::response::Response;
-use opentelemetry::KeyValue;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::propagation::TextMapPropagator as _;
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
+use opentelemetry::{Context, KeyValue};
 use opentelemetry_http::HeaderExtractor;
 
-use super::middleware::{UNOBSERVED_PATHS, handled_route, matched_route};
+use super::middleware::{OnDrop, UNOBSERVED_PATHS, handled_route, matched_route};
 use crate::contract::http::{
-    KNOWN_METHODS, METHOD_ORIGINAL_ATTRIBUTE, OTHER_METHOD, OTHER_SPAN_NAME,
+    CLIENT_CLOSED_STATUS, KNOWN_METHODS, METHOD_ORIGINAL_ATTRIBUTE, OTHER_METHOD, OTHER_SPAN_NAME,
 };
 use crate::contract::trace::{ERROR_ATTRIBUTE, SPAN_NAME, attribute};
 use crate::telemetry::RequestTelemetry;
@@ -74,16 +74,46 @@ pub(super) async fn observe(
         .with_attributes(attributes)
         .start_with_context(&telemetry.tracer, &parent);
     let context = parent.with_span(span);
+    // hyper drops this future when the client goes away before the answer: the request is then
+    // recorded with the client-closed status, route as matched, duration until then.
+    let left = OnDrop::new({
+        let (telemetry, context) = (telemetry.clone(), context.clone());
+        let route = matched_name.to_owned();
+        move || {
+            let status = StatusCode::from_u16(CLIENT_CLOSED_STATUS).unwrap_or_default();
+            record(&telemetry, &context, method, &route, status, started);
+        }
+    });
 
     let response = next.run(request).with_context(context.clone()).await;
+    left.disarm();
 
     // The route and the status are known now; the name changes only for a 405.
     let route = handled_route(matched.as_ref(), &response);
-    let span = context.span();
     if route != matched_name {
-        span.update_name(span_name(method, known, route));
+        context.span().update_name(span_name(method, known, route));
     }
-    let status = response.status();
+    record(
+        &telemetry,
+        &context,
+        method,
+        route,
+        response.status(),
+        started,
+    );
+    response
+}
+
+/// Ends the request's span with its route and status, and records its duration sample.
+fn record(
+    telemetry: &RequestTelemetry,
+    context: &Context,
+    method: &'static str,
+    route: &str,
+    status: StatusCode,
+    started: Instant,
+) {
+    let span = context.span();
     let metric_attributes = [
         KeyValue::new(attribute::HTTP_REQUEST_METHOD, method),
         // Shared by the span and the metric.
@@ -104,7 +134,6 @@ pub(super) async fn observe(
     telemetry
         .duration
         .record(started.elapsed().as_secs_f64(), &metric_attributes);
-    response
 }
 
 /// The `http.request.method` of a request: the method, when the contract knows it; otherwise

@@ -24,7 +24,7 @@ use crate::config::Config;
 use crate::contract::logging::{event, message};
 use crate::contract::metrics::request_duration;
 use crate::contract::operability::VERSION_ATTRIBUTE;
-use crate::contract::trace::EXPORT_RETRY_INITIAL;
+use crate::contract::trace::{EXPORT_RETRY_INITIAL, EXPORT_RETRY_STATUSES};
 use crate::version::VERSION;
 
 use super::operability;
@@ -72,15 +72,11 @@ impl Telemetry {
         // Sampler and batching come from OTEL_TRACES_SAMPLER and OTEL_BSP_*, read by the SDK.
         let mut tracer = SdkTracerProvider::builder();
         if config.export_traces {
-            // A batch the collector refuses for now (429, 502, 503, 504) is sent again, three
-            // times at most, with growing waits from the contract's initial one; at shutdown,
-            // within the flush's budget. A brief overload loses nothing. (The exporter retries
-            // a refused connection too, which costs a missing collector under a second a batch.)
+            // The exporter's own retry would also retry a refused connection, batch after batch,
+            // which holds up the exit when no collector listens: LoggedExporter retries instead.
             let exporter = opentelemetry_otlp::SpanExporter::builder()
                 .with_http()
-                .with_retry_policy(
-                    RetryPolicy::recommended().with_initial_delay(EXPORT_RETRY_INITIAL),
-                )
+                .with_retry_policy(RetryPolicy::disabled())
                 .build()?;
             tracer = tracer.with_batch_exporter(LoggedExporter(exporter));
         }
@@ -227,9 +223,25 @@ fn resource(service_name: String) -> Resource {
 #[derive(Debug)]
 struct LoggedExporter<E>(E);
 
+/// How many times a batch the collector refused for now is sent again.
+const EXPORT_RETRIES: u32 = 3;
+
 impl<E: SpanExporter> SpanExporter for LoggedExporter<E> {
+    /// A batch the collector refuses for now (one of the contract's retry statuses) is sent again,
+    /// `EXPORT_RETRIES` times at most, with waits doubling from the contract's initial one; at
+    /// shutdown the flush's budget cuts this short. Any other failure, a refused connection
+    /// included, costs the batch at once, so a missing collector never holds up the exit.
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        let result = self.0.export(batch).await;
+        let mut wait = EXPORT_RETRY_INITIAL;
+        let mut result = self.0.export(batch.clone()).await;
+        for _ in 0..EXPORT_RETRIES {
+            match &result {
+                Err(error) if collector_busy(error) => pause(wait).await,
+                _ => break,
+            }
+            wait *= 2;
+            result = self.0.export(batch.clone()).await;
+        }
         if let Err(error) = &result {
             tracing::warn!({ event::ERROR } = %error, "{}", message::SPAN_EXPORT_FAILED);
         }
@@ -246,6 +258,25 @@ impl<E: SpanExporter> SpanExporter for LoggedExporter<E> {
 
     fn set_resource(&mut self, resource: &Resource) {
         self.0.set_resource(resource);
+    }
+}
+
+/// Whether the collector answered one of the contract's retry statuses: the OTLP exporter says
+/// so only in its error's text ("... status code: 503").
+fn collector_busy(error: &OTelSdkError) -> bool {
+    let text = error.to_string();
+    EXPORT_RETRY_STATUSES
+        .iter()
+        .any(|status| text.ends_with(&format!("status code: {status}")))
+}
+
+/// Waits `duration`: on the runtime when there is one, else by blocking the thread (the batch
+/// processor exports on a thread of its own).
+async fn pause(duration: Duration) {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        tokio::time::sleep(duration).await;
+    } else {
+        std::thread::sleep(duration);
     }
 }
 
@@ -267,5 +298,66 @@ mod tests {
             Some(Value::from(env!("CARGO_PKG_VERSION")))
         );
         assert!(resource.get(&Key::new("telemetry.sdk.name")).is_some());
+    }
+
+    /// Fails each export with the next of `answers` (their text), then succeeds; counts calls.
+    #[derive(Debug, Default)]
+    struct Collector {
+        answers: std::sync::Mutex<Vec<&'static str>>,
+        calls: std::sync::atomic::AtomicUsize,
+    }
+
+    impl SpanExporter for &Collector {
+        async fn export(&self, _: Vec<SpanData>) -> OTelSdkResult {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut answers = self.answers.lock().unwrap();
+            if answers.is_empty() {
+                return Ok(());
+            }
+            Err(OTelSdkError::InternalFailure(answers.remove(0).to_owned()))
+        }
+    }
+
+    fn export_with(answers: Vec<&'static str>) -> (OTelSdkResult, usize) {
+        let collector = Collector {
+            answers: std::sync::Mutex::new(answers),
+            ..Collector::default()
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let result = runtime.block_on(LoggedExporter(&collector).export(Vec::new()));
+        (result, collector.calls.into_inner())
+    }
+
+    #[test]
+    fn a_busy_collector_gets_the_batch_again() {
+        let busy = vec![
+            "HTTP export failed with status code: 503",
+            "HTTP export failed with status code: 429",
+        ];
+        let (result, calls) = export_with(busy);
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(calls, 3);
+    }
+
+    #[test]
+    fn other_failures_cost_the_batch_at_once() {
+        for answer in [
+            "HTTP export failed: network error",
+            "HTTP export failed with status code: 400",
+        ] {
+            let (result, calls) = export_with(vec![answer]);
+            assert!(result.is_err(), "{answer}");
+            assert_eq!(calls, 1, "{answer}");
+        }
+    }
+
+    #[test]
+    fn retries_end() {
+        let (result, calls) = export_with(vec!["HTTP export failed with status code: 503"; 10]);
+        assert!(result.is_err());
+        assert_eq!(calls, 1 + EXPORT_RETRIES as usize);
     }
 }
