@@ -476,6 +476,44 @@ MUTATIONS += (
         DEADLINE_ITEMS,
         probe=True,
     ),
+    Mutation(
+        "rust",
+        "probe-items-broken",
+        (
+            (
+                "src/http/middleware.rs",
+                "{ event::STACK } = take_panic_stack(),",
+                '{ event::STACK } = "",',
+            ),
+            (
+                "src/problem.rs",
+                "if is_bare_error(&response) {",
+                "if false && is_bare_error(&response) {",
+            ),
+            ("src/problem.rs", "map.serialize_entry(name, value)?;", "let _ = (name, value);"),
+            ("src/http/middleware.rs", "            on_drop();\n", "            drop(on_drop);\n"),
+            (
+                "src/telemetry/otel.rs",
+                "const EXPORT_RETRIES: u32 = 3;",
+                "const EXPORT_RETRIES: u32 = 0;",
+            ),
+        ),
+        PROBE_ITEMS,
+        probe=True,
+    ),
+    Mutation(
+        "rust",
+        "deadline-skips-flush",
+        (
+            (
+                "src/main.rs",
+                "(ExitCode::from(DEADLINE_EXIT_CODE), Duration::ZERO)",
+                "return ExitCode::from(DEADLINE_EXIT_CODE);",
+            ),
+        ),
+        DEADLINE_ITEMS,
+        probe=True,
+    ),
 )
 
 
