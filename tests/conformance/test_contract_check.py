@@ -74,7 +74,14 @@ def test_each_item_can_fail(
 ) -> None:
     source = built(mutation.language).parent.parent
     service = tmp_path / "payments"
-    shutil.copytree(source, service, ignore=shutil.ignore_patterns("bin", "target", ".git"))
+    # Fresh mtimes: cargo's artifacts do not depend on the service's path, so a file copied with
+    # its old mtime would count as built already, from the previous mutation's copy.
+    shutil.copytree(
+        source,
+        service,
+        ignore=shutil.ignore_patterns("bin", "target", ".git"),
+        copy_function=shutil.copy,
+    )
     for name, old, new in mutation.edits:
         path = service / name
         text = path.read_text()

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
+use crate::contract::logging::{event, message};
 use crate::contract::problem::{self as contract, Entry, field};
 use crate::telemetry::current_span;
 
@@ -113,6 +114,15 @@ impl From<Entry> for Problem {
     }
 }
 
+/// `?` on any error in a handler returning `Result<_, Problem>`: the error is logged and the
+/// client gets the internal problem, without the error's text, which may carry internals.
+impl<E: std::error::Error> From<E> for Problem {
+    fn from(error: E) -> Self {
+        tracing::error!({ event::ERROR } = %error, "{}", message::FAILED);
+        contract::INTERNAL.into()
+    }
+}
+
 /// Marks the response with the problem; [`render`] writes the document.
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
@@ -197,5 +207,46 @@ impl Serialize for Document<'_> {
             map.serialize_entry(field::TRACE_ID, trace_id)?;
         }
         map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(number: &str) -> Result<u16, Problem> {
+        Ok(number.parse::<u16>()?)
+    }
+
+    #[test]
+    fn question_mark_turns_an_error_into_the_internal_problem() {
+        let internal = Problem::from(contract::INTERNAL);
+        assert_eq!(parse("12"), Ok(12));
+        assert_eq!(parse("twelve"), Err(internal));
+    }
+
+    #[test]
+    fn extensions_never_replace_standard_members() {
+        let problem = Problem::new(StatusCode::CONFLICT, "Conflict", "taken")
+            .with_type("https://example.com/problems/taken")
+            .with_extension("order_id", "7")
+            .with_extension(field::STATUS, 200);
+        let document = Document {
+            problem: &problem,
+            instance: "/v1/orders/7",
+            trace_id: None,
+        };
+        let json = serde_json::to_value(&document).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "order_id": "7",
+                "type": "https://example.com/problems/taken",
+                "title": "Conflict",
+                "status": 409,
+                "detail": "taken",
+                "instance": "/v1/orders/7",
+            })
+        );
     }
 }
