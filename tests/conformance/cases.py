@@ -455,7 +455,7 @@ MUTATIONS += (
             ("internal/problem/problem.go", "maps.Copy(doc, p.Extensions)", "maps.Copy(doc, doc)"),
             (
                 "internal/httpserver/timeout.go",
-                "reportClientLeft(r.Context())",
+                "reportClientLeft(ctx)",
                 "reportClientLeft(context.Background())",
             ),
             ("internal/telemetry/otel.go", "Enabled:         true,", "Enabled:         false,"),
@@ -507,8 +507,8 @@ MUTATIONS += (
         (
             (
                 "src/main.rs",
-                "(ExitCode::from(DEADLINE_EXIT_CODE), Duration::ZERO)",
-                "return ExitCode::from(DEADLINE_EXIT_CODE);",
+                "(ExitCode::from(shutdown::DEADLINE_EXIT_CODE), Duration::ZERO)",
+                "return ExitCode::from(shutdown::DEADLINE_EXIT_CODE);",
             ),
         ),
         DEADLINE_ITEMS,
