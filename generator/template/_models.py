@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     PlainValidator,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -238,7 +239,8 @@ class Tracing(_Strict):
 
     span_name: str
     span_kind: str
-    propagator: str
+    propagators: tuple[str, ...]
+    default_propagators: tuple[str, ...]
     attributes: dict[str, Literal["string", "int"]]
     error_attribute: str
     exporter: str
@@ -246,6 +248,16 @@ class Tracing(_Strict):
     sampler_values: tuple[str, ...]
     export_retry_statuses: tuple[int, ...]
     export_retry_initial_ms: int = Field(ge=1)
+
+    @field_validator("default_propagators")
+    @classmethod
+    def _defaults_are_propagators(
+        cls, value: tuple[str, ...], info: ValidationInfo
+    ) -> tuple[str, ...]:
+        known = info.data.get("propagators", ())
+        if not value or any(name not in known or name == "none" for name in value):
+            raise ValueError("must be one or more of propagators, without none")
+        return value
 
 
 class RequestDuration(_Strict):

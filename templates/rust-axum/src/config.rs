@@ -10,10 +10,10 @@ use tracing::Level;
 
 use crate::contract::env::{self, Choice, Int, Port};
 use crate::contract::otel_env::{
-    OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER,
-    OTEL_TRACES_SAMPLER, OTLP_ENDPOINT_SCHEMES,
+    OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_PROPAGATORS, OTEL_SDK_DISABLED, OTEL_SERVICE_NAME,
+    OTEL_TRACES_EXPORTER, OTEL_TRACES_SAMPLER, OTLP_ENDPOINT_SCHEMES,
 };
-use crate::contract::trace::{SAMPLER_VALUES, traces_exporter};
+use crate::contract::trace::{SAMPLER_VALUES, propagators, traces_exporter};
 
 /// Everything the service reads from its environment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +41,9 @@ pub struct Config {
     pub otel_sdk_disabled: bool,
     /// `OTEL_TRACES_EXPORTER`: spans are sent over OTLP, or only created (ids in logs, propagation).
     pub export_traces: bool,
+    /// `OTEL_PROPAGATORS`: the formats trace context is read from requests and passed on in,
+    /// names from the contract's list, each once, in the order given; empty for `none`.
+    pub propagators: Vec<&'static str>,
 }
 
 /// A variable with an unusable value; the message names the variable and what it accepts.
@@ -101,6 +104,7 @@ impl Config {
             otel_sdk_disabled: read_bool(&lookup, OTEL_SDK_DISABLED)?,
             export_traces: read_choice(&lookup, OTEL_TRACES_EXPORTER, traces_exporter::VALUES)?
                 .is_none_or(|exporter| exporter != traces_exporter::NONE),
+            propagators: read_propagators(&lookup, OTEL_PROPAGATORS)?,
         };
         // The SDK reads the sampler itself, but would fall back silently on a typo.
         read_choice(&lookup, OTEL_TRACES_SAMPLER, SAMPLER_VALUES)?;
@@ -201,6 +205,46 @@ fn read_choice(
         ))),
         raw => Ok(raw),
     }
+}
+
+/// A comma-separated list of the contract's propagators (spaces around names and empty items
+/// ignored, repeats kept once); unset or empty is the contract's default, and `none` alone is
+/// no propagator. Unknown names are refused rather than skipped: a typo would otherwise
+/// silently cut every trace at this service.
+fn read_propagators(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Vec<&'static str>, ConfigError> {
+    let raw = value(lookup, name).unwrap_or_default();
+    let mut chosen: Vec<&'static str> = Vec::new();
+    for item in raw
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+    {
+        let Some(known) = propagators::VALUES.iter().find(|known| **known == item) else {
+            return Err(ConfigError(format!(
+                "{name} must be a comma-separated list of {}, got {raw:?}",
+                propagators::VALUES.join(", ")
+            )));
+        };
+        if !chosen.contains(known) {
+            chosen.push(known);
+        }
+    }
+    if chosen.is_empty() {
+        return Ok(propagators::DEFAULT.to_vec());
+    }
+    if chosen.contains(&propagators::NONE) {
+        if chosen.len() > 1 {
+            return Err(ConfigError(format!(
+                "{name} cannot combine {} with other propagators, got {raw:?}",
+                propagators::NONE
+            )));
+        }
+        chosen.clear();
+    }
+    Ok(chosen)
 }
 
 /// A collector URL that the SDK reads itself; unset is the SDK's default.
@@ -310,6 +354,26 @@ mod tests {
         assert_eq!(config.otel_service_name, None);
         assert!(!config.otel_sdk_disabled);
         assert!(config.export_traces);
+        assert_eq!(config.propagators, propagators::DEFAULT);
+    }
+
+    #[test]
+    fn propagators_are_a_list_of_contract_names() {
+        let chosen = |raw: &str| config(&[(OTEL_PROPAGATORS, raw)]).unwrap().propagators;
+        assert_eq!(
+            chosen(" baggage , tracecontext,,baggage "),
+            [propagators::BAGGAGE, propagators::TRACECONTEXT]
+        );
+        assert_eq!(
+            chosen(propagators::TRACECONTEXT),
+            [propagators::TRACECONTEXT]
+        );
+        assert_eq!(chosen(" , "), propagators::DEFAULT);
+        assert!(chosen(propagators::NONE).is_empty());
+        for bad in ["b3", "tracecontext,jaeger", "none,baggage", "TraceContext"] {
+            let message = error(&[(OTEL_PROPAGATORS, bad)]);
+            assert!(message.starts_with(OTEL_PROPAGATORS), "{message}");
+        }
     }
 
     #[test]
@@ -329,6 +393,7 @@ mod tests {
             OTEL_TRACES_EXPORTER,
             OTEL_TRACES_SAMPLER,
             OTEL_EXPORTER_OTLP_ENDPOINT,
+            OTEL_PROPAGATORS,
         ]
         .into_iter()
         .map(|name| (name, ""))

@@ -2,6 +2,12 @@
 //! service; trace and span id while a span is active) plus the event's own fields as flat
 //! top-level keys.
 //!
+//! Application code logs the standard ways and joins in: `tracing` events, and records of crates
+//! that log through the `log` crate (made tracing events by tracing-log). `tracing` spans it
+//! opens (`#[tracing::instrument]`, `info_span!`) become OpenTelemetry spans, children of the
+//! request's server span (tracing-opentelemetry); entering one makes it the current
+//! OpenTelemetry span, so the lines logged inside carry its ids.
+//!
 //! Lines go through a buffer instead of one write to stdout each: under load a write per line
 //! costs a system call per request, while the buffer makes one per batch of lines. The buffer
 //! is written out by a background thread every `FLUSH_INTERVAL_MS` (100 ms), so no line waits
@@ -19,10 +25,12 @@ use std::time::{Duration, SystemTime};
 
 use opentelemetry::Context;
 use opentelemetry::trace::{SpanId, TraceContextExt as _, TraceId};
+use opentelemetry_sdk::trace::SdkTracer;
 use serde::{Serialize, Serializer as _};
 use serde_json::Value;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
+use tracing_log::AsLog as _;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{Context as LayerContext, Layer, SubscriberExt};
 
@@ -45,6 +53,10 @@ const RESERVED: [&str; 6] = [
     field::SPAN_ID,
 ];
 
+/// Fields tracing-log adds to the events it makes of `log` records: where the record came from,
+/// which the line leaves out, like the file and line of a `tracing` event.
+const LOG_RECORD_FIELDS: [&str; 4] = ["log.target", "log.module_path", "log.file", "log.line"];
+
 /// Line buffers larger than this are not kept for the next line.
 const MAX_KEPT_BYTES: usize = 16 * 1024;
 
@@ -53,16 +65,29 @@ static STDOUT: LazyLock<Mutex<BufWriter<Stdout>>> =
     LazyLock::new(|| Mutex::new(BufWriter::with_capacity(output::BUFFER_BYTES, io::stdout())));
 
 /// Installs the process-wide JSON logger, starts the thread that flushes it, and routes panics
-/// through it, so that even a panic produces a JSON line instead of free text on stderr.
+/// and `log` records through it, so that even a panic produces a JSON line instead of free
+/// text on stderr. `spans` (the telemetry's tracer; `None` when disabled) exports the `tracing`
+/// spans application code opens.
 ///
-/// Call it once, first thing in `main`; later calls leave the first logger in place. Call
-/// [`flush_logs`] before the process exits.
-pub fn init(service: &'static str, level: Level) {
-    let logs = layered(service, level, write_stdout, flush_logs);
+/// Call it once, as soon as the configuration is read; later calls leave the first logger in
+/// place. Call [`flush_logs`] before the process exits.
+pub fn init(service: &'static str, level: Level, spans: Option<SdkTracer>) {
+    let logs = layered(service, level, spans, write_stdout, flush_logs);
     if tracing::subscriber::set_global_default(logs).is_ok() {
+        forward_log_records(level);
         std::panic::set_hook(Box::new(log_panic));
         spawn_flusher();
     }
+}
+
+/// Makes the records of crates that log through the `log` crate (at `level` or above) tracing
+/// events, so they reach the JSON log with the ids of the span they were logged in. [`init`]
+/// calls it; so do tests that capture lines. Only the first call in a process counts.
+pub fn forward_log_records(level: Level) {
+    // Fails only if a logger took the `log` crate first; its records are then its own.
+    let _ = tracing_log::LogTracer::builder()
+        .with_max_level(LevelFilter::from_level(level).as_log())
+        .init();
 }
 
 /// Writes the buffered lines to stdout now.
@@ -75,15 +100,27 @@ pub fn flush_logs() {
 }
 
 /// The subscriber behind [`init`], writing each line through `write_line` (tests capture them).
-pub fn subscriber<W>(service: &'static str, level: Level, write_line: W) -> impl Subscriber
+pub fn subscriber<W>(
+    service: &'static str,
+    level: Level,
+    spans: Option<SdkTracer>,
+    write_line: W,
+) -> impl Subscriber
 where
     W: Fn(&[u8]) + Send + Sync + 'static,
 {
-    layered(service, level, write_line, || {})
+    layered(service, level, spans, write_line, || {})
 }
 
-/// The subscriber, with `flush` called after each ERROR line.
-fn layered<W>(service: &'static str, level: Level, write_line: W, flush: fn()) -> impl Subscriber
+/// The subscriber, with `flush` called after each ERROR line. `LOG_LEVEL` filters spans as well
+/// as events, so a span below it is neither logged in nor exported.
+fn layered<W>(
+    service: &'static str,
+    level: Level,
+    spans: Option<SdkTracer>,
+    write_line: W,
+    flush: fn(),
+) -> impl Subscriber
 where
     W: Fn(&[u8]) + Send + Sync + 'static,
 {
@@ -93,10 +130,15 @@ where
         flush,
     };
     let level = LevelFilter::from_level(level);
+    // The SDK's own spans and events stay out of its exports, which they would otherwise feed.
     let filter = Targets::new()
         .with_default(level)
         .with_target(OTEL_TARGETS, level.min(LevelFilter::WARN));
-    tracing_subscriber::registry().with(logs.with_filter(filter))
+    let spans = spans.map(|tracer| tracing_opentelemetry::layer().with_tracer(tracer));
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(spans)
+        .with(logs)
 }
 
 /// The text of a panic payload: panics carry a `&str` or a `String`, almost always.
@@ -341,7 +383,7 @@ impl Fields<'_> {
     /// dropped because it reuses a contract key.
     fn member(&mut self, field: &Field) -> bool {
         let name = field.name();
-        if RESERVED.contains(&name) {
+        if RESERVED.contains(&name) || LOG_RECORD_FIELDS.contains(&name) {
             return false;
         }
         push_key(self.json, name);
@@ -429,7 +471,7 @@ mod tests {
     fn capture(level: Level, log: impl FnOnce()) -> Vec<Map<String, Value>> {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&lines);
-        let subscriber = subscriber("svc", level, move |line: &[u8]| {
+        let subscriber = subscriber("svc", level, None, move |line: &[u8]| {
             sink.lock().unwrap().push(line.to_vec());
         });
         tracing::subscriber::with_default(subscriber, log);
@@ -545,6 +587,20 @@ mod tests {
     }
 
     #[test]
+    fn log_crate_records_are_lines_like_any_other() {
+        forward_log_records(Level::TRACE);
+        let lines = capture(Level::INFO, || {
+            log::info!(target: "pool", "pool ready");
+            log::debug!("below the level");
+        });
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0][field::MSG], "pool ready");
+        assert_eq!(lines[0][field::LEVEL], level::INFO);
+        // Exactly the contract's keys: where the record came from stays out.
+        assert_eq!(lines[0].len(), 4, "{lines:?}");
+    }
+
+    #[test]
     fn fields_cannot_override_contract_keys() {
         let lines = capture(Level::DEBUG, || {
             tracing::debug!(service = "other", level = 3, "hello");
@@ -572,7 +628,7 @@ mod tests {
         fn count_flush() {
             FLUSHES.fetch_add(1, Ordering::SeqCst);
         }
-        let logs = layered("svc", Level::DEBUG, |_: &[u8]| {}, count_flush);
+        let logs = layered("svc", Level::DEBUG, None, |_: &[u8]| {}, count_flush);
         tracing::subscriber::with_default(logs, || {
             tracing::debug!("debug");
             tracing::info!("info");

@@ -11,7 +11,9 @@ mod otel;
 use opentelemetry::Context;
 use opentelemetry::trace::{SpanContext, TraceContextExt};
 
-pub use logs::{flush_logs, init, panic_message, recovering, subscriber, take_panic_stack};
+pub use logs::{
+    flush_logs, forward_log_records, init, panic_message, recovering, subscriber, take_panic_stack,
+};
 pub use otel::{RequestTelemetry, Telemetry};
 
 /// The span the current task runs in, if any: the HTTP middleware makes each request's server

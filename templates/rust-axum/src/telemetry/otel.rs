@@ -3,16 +3,18 @@
 //! the metrics server reads in Prometheus format, next to the service's build, process and
 //! runtime metrics.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use opentelemetry::metrics::{Histogram, MeterProvider as _};
+use opentelemetry::propagation::{TextMapCompositePropagator, TextMapPropagator};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::{KeyValue, global};
 use opentelemetry_otlp::{ExporterBuildError, RetryPolicy, WithHttpConfig as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::SdkMeterProvider;
-use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentelemetry_sdk::resource::{EnvResourceDetector, TelemetryResourceDetector};
 use opentelemetry_sdk::trace::{
     SdkTracer, SdkTracerProvider, SpanData, SpanExporter, TracerProviderBuilder,
@@ -24,7 +26,7 @@ use crate::config::Config;
 use crate::contract::logging::{event, message};
 use crate::contract::metrics::request_duration;
 use crate::contract::operability::VERSION_ATTRIBUTE;
-use crate::contract::trace::{EXPORT_RETRY_INITIAL, EXPORT_RETRY_STATUSES};
+use crate::contract::trace::{EXPORT_RETRY_INITIAL, EXPORT_RETRY_STATUSES, propagators};
 use crate::version::VERSION;
 
 use super::operability;
@@ -49,16 +51,18 @@ struct Providers {
 #[derive(Clone, Debug)]
 pub struct RequestTelemetry {
     pub tracer: SdkTracer,
-    /// Reads the parent span from W3C `traceparent` headers.
-    pub propagator: TraceContextPropagator,
+    /// Reads the parent span (and baggage) from the request's headers, in the formats
+    /// `OTEL_PROPAGATORS` names.
+    pub propagator: Arc<TextMapCompositePropagator>,
     /// The request-duration histogram, in seconds.
     pub duration: Histogram<f64>,
 }
 
 impl Telemetry {
     /// The providers for the service named `service`, as the configuration asks. They are also
-    /// installed as OpenTelemetry's globals, with the W3C propagator, so handler code can start
-    /// child spans with `opentelemetry::global::tracer` and pass the trace on to what it calls.
+    /// installed as OpenTelemetry's globals, with the propagators `OTEL_PROPAGATORS` names, so
+    /// handler code can start child spans with `opentelemetry::global::tracer` (or `tracing`
+    /// spans, through [`Telemetry::tracer`]) and pass the trace on to what it calls.
     ///
     /// Nothing connects to the collector here: a missing collector costs failed exports later
     /// (logged once per batch), never a failed startup.
@@ -80,29 +84,52 @@ impl Telemetry {
                 .build()?;
             tracer = tracer.with_batch_exporter(LoggedExporter(exporter));
         }
+        Ok(Self::global(service, config, tracer))
+    }
+
+    /// What [`Telemetry::from_config`] builds, OpenTelemetry's globals included, with spans going
+    /// to `exporter` as soon as they end instead of over OTLP: for tests of what application
+    /// code gets from the globals.
+    pub fn from_config_with_exporter(
+        service: &'static str,
+        config: &Config,
+        exporter: impl SpanExporter + 'static,
+    ) -> Self {
+        if config.otel_sdk_disabled {
+            return Self::disabled();
+        }
+        let tracer = SdkTracerProvider::builder().with_simple_exporter(exporter);
+        Self::global(service, config, tracer)
+    }
+
+    /// The providers, installed as OpenTelemetry's globals with the configured propagators.
+    fn global(service: &'static str, config: &Config, tracer: TracerProviderBuilder) -> Self {
         let service_name = config
             .otel_service_name
             .clone()
             .unwrap_or_else(|| service.to_owned());
         let registry = Registry::new();
-        let providers = Providers::new(service, service_name, tracer, &registry);
+        let propagate = || propagator(&config.propagators);
+        let providers = Providers::new(service, service_name, tracer, propagate(), &registry);
         global::set_tracer_provider(providers.tracer.clone());
         global::set_meter_provider(providers.meter.clone());
-        global::set_text_map_propagator(TraceContextPropagator::new());
-        Ok(Self {
+        global::set_text_map_propagator(propagate());
+        Self {
             providers: Some(providers),
             registry,
-        })
+        }
     }
 
-    /// Providers whose spans go to `exporter` as soon as they end; for tests.
+    /// Providers whose spans go to `exporter` as soon as they end, with the default propagators
+    /// and leaving OpenTelemetry's globals alone; for tests.
     pub fn with_span_exporter(
         service: &'static str,
         exporter: impl SpanExporter + 'static,
     ) -> Self {
         let tracer = SdkTracerProvider::builder().with_simple_exporter(exporter);
         let registry = Registry::new();
-        let providers = Providers::new(service, service.to_owned(), tracer, &registry);
+        let propagator = propagator(propagators::DEFAULT);
+        let providers = Providers::new(service, service.to_owned(), tracer, propagator, &registry);
         Self {
             providers: Some(providers),
             registry,
@@ -124,6 +151,15 @@ impl Telemetry {
         self.providers
             .as_ref()
             .map(|providers| providers.requests.clone())
+    }
+
+    /// The tracer of the service's own spans, for the logger to export `tracing` spans with;
+    /// `None` when the SDK is disabled.
+    #[must_use]
+    pub fn tracer(&self) -> Option<SdkTracer> {
+        self.providers
+            .as_ref()
+            .map(|providers| providers.requests.tracer.clone())
     }
 
     /// The metrics, for the metrics server.
@@ -166,6 +202,7 @@ impl Providers {
         scope: &'static str,
         service_name: String,
         tracer: TracerProviderBuilder,
+        propagator: TextMapCompositePropagator,
         registry: &Registry,
     ) -> Self {
         // build_info's service_name is the resource's service.name.
@@ -193,7 +230,7 @@ impl Providers {
             .build();
         let requests = RequestTelemetry {
             tracer: tracer.tracer(scope),
-            propagator: TraceContextPropagator::new(),
+            propagator: Arc::new(propagator),
             duration,
         };
         Self {
@@ -202,6 +239,22 @@ impl Providers {
             requests,
         }
     }
+}
+
+/// The propagators `names` lists (the contract's names, as `Config` read them), in that order;
+/// none for an empty list.
+fn propagator(names: &[&str]) -> TextMapCompositePropagator {
+    let chosen = names
+        .iter()
+        .filter_map(|name| -> Option<Box<dyn TextMapPropagator + Send + Sync>> {
+            match *name {
+                propagators::TRACECONTEXT => Some(Box::new(TraceContextPropagator::new())),
+                propagators::BAGGAGE => Some(Box::new(BaggagePropagator::new())),
+                _ => None,
+            }
+        })
+        .collect();
+    TextMapCompositePropagator::new(chosen)
 }
 
 /// `service.name` is `service_name` (the contract: `OTEL_SERVICE_NAME` or the service's own name,
