@@ -44,8 +44,9 @@ class Settings:
 def parse_args(argv: list[str]) -> Settings:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Benchmark scaffold's generated services against bare gin/axum, "
-        "generation time and build cost; print the tables and write benchmarks/RESULTS.md.",
+        description="Benchmark scaffold's generated services against bare gin/axum and "
+        "against gin/axum with their ecosystems' standard instrumentation, generation time and "
+        "build cost; print the tables and write benchmarks/RESULTS.md.",
         epilog="The full run takes about 8-11 minutes on 2 cores; --quick about 2 minutes "
         "with warm caches. See benchmarks/README.md.",
     )
@@ -142,19 +143,22 @@ def estimate_seconds(settings: Settings) -> float:
                 240 if "rust" in settings.languages else 0
             )
     if "serving" in settings.sections:
-        servers = 4 * languages
+        servers = 5 * languages
         per_server = (
             settings.warmup_seconds
             + settings.rounds * (settings.seconds + settings.pause_seconds)
             + settings.startup_runs * 0.3
             + 2
         )
-        total += servers * per_server + languages * 30  # bare builds when warm
+        total += servers * per_server + languages * 60  # bare and standard builds, warm
     return total
 
 
 def variants_for(
-    settings: Settings, built: dict[str, Path], bare: dict[str, Path]
+    settings: Settings,
+    built: dict[str, Path],
+    bare: dict[str, Path],
+    standard: dict[str, Path],
 ) -> list[Variant]:
     out: list[Variant] = []
     for language in settings.languages:
@@ -163,6 +167,7 @@ def variants_for(
             Variant(language, Kind.SKELETON_SAMPLED, built[language]),
             Variant(language, Kind.SKELETON_OFF, built[language]),
             Variant(language, Kind.BARE, bare[language]),
+            Variant(language, Kind.STANDARD, standard[language]),
         ]
     return out
 
@@ -199,6 +204,10 @@ def run(settings: Settings, command: str) -> Report:
                 language: builds.build_bare(language, workdir, commands)
                 for language in settings.languages
             }
+            standard = {
+                language: builds.build_standard(language, workdir, commands)
+                for language in settings.languages
+            }
             report.serving_settings = serving.ServingSettings(
                 rounds=settings.rounds,
                 seconds=settings.seconds,
@@ -210,7 +219,10 @@ def run(settings: Settings, command: str) -> Report:
             )
             sink = builds.build_sink(workdir, commands)
             report.serving = serving.measure(
-                variants_for(settings, built, bare), report.serving_settings, sink, commands
+                variants_for(settings, built, bare, standard),
+                report.serving_settings,
+                sink,
+                commands,
             )
     finally:
         if settings.keep:

@@ -31,8 +31,11 @@ GENERATE_TIMEOUT = 300
 BUILD_TIMEOUT = 1800
 FETCH_TIMEOUT = 900
 BARE = {"go": "bare-gin", "rust": "bare-axum"}
+# The standard stacks: the framework with its ecosystem's standard instrumentation, by hand.
+STANDARD = {"go": "std-gin", "rust": "std-axum"}
 SINK = "otlp-sink"
-# Framework crates whose versions must match between the skeleton and the bare service.
+# Framework crates named in the version note (every dependency a baseline shares with the
+# skeleton is compared).
 RUST_FRAMEWORK_CRATES = ("axum", "tokio")
 GIN = "github.com/gin-gonic/gin"
 
@@ -97,10 +100,20 @@ def build_service(
 
 def build_bare(language: str, workdir: Path, commands: CommandLog) -> Path:
     """Build the bare baseline with its lockfile enforced; return the binary's path."""
-    source = BENCH_DIR / BARE[language]
-    binary = workdir / "bin" / BARE[language]
+    return _build_baseline(language, BARE[language], workdir, commands)
+
+
+def build_standard(language: str, workdir: Path, commands: CommandLog) -> Path:
+    """Build the standard-stack baseline, like the bare one; return the binary's path."""
+    return _build_baseline(language, STANDARD[language], workdir, commands)
+
+
+def _build_baseline(language: str, name: str, workdir: Path, commands: CommandLog) -> Path:
+    """Build benchmarks/<name> with its lockfile enforced (go.sum, Cargo.lock)."""
+    source = BENCH_DIR / name
+    binary = workdir / "bin" / name
     binary.parent.mkdir(parents=True, exist_ok=True)
-    log(f"{language}: building {BARE[language]}…")
+    log(f"{language}: building {name}…")
     if language == "go":
         argv = ["go", "build", "-mod=readonly", "-trimpath", "-o", str(binary), "."]
         run(argv, cwd=source, timeout=BUILD_TIMEOUT, commands=commands)
@@ -113,7 +126,7 @@ def build_bare(language: str, workdir: Path, commands: CommandLog) -> Path:
         timeout=BUILD_TIMEOUT,
         commands=commands,
     )
-    built = SHARED_CARGO_TARGET / "release" / BARE[language]
+    built = SHARED_CARGO_TARGET / "release" / name
     commands.add(["cp", str(built), str(binary)])
     shutil.copy2(built, binary)
     return binary
@@ -137,11 +150,14 @@ def _go_requirements(go_mod: Path) -> dict[str, str]:
     return dict(found)
 
 
-def _cargo_requirement(cargo_toml: Path, crate: str) -> str | None:
-    spec = tomllib.loads(cargo_toml.read_text()).get("dependencies", {}).get(crate)
-    if isinstance(spec, dict):
-        spec = spec.get("version")
-    return spec if isinstance(spec, str) else None
+def _cargo_requirements(cargo_toml: Path) -> dict[str, str]:
+    """Crate -> version requirement of every [dependencies] entry of a Cargo.toml."""
+    requirements: dict[str, str] = {}
+    for crate, spec in tomllib.loads(cargo_toml.read_text()).get("dependencies", {}).items():
+        version = spec.get("version") if isinstance(spec, dict) else spec
+        if isinstance(version, str):
+            requirements[crate] = version
+    return requirements
 
 
 def _locked_versions(cargo_lock: Path) -> dict[str, set[str]]:
@@ -151,55 +167,94 @@ def _locked_versions(cargo_lock: Path) -> dict[str, set[str]]:
     return versions
 
 
-def check_versions(language: str, service: Path) -> list[str]:
-    """Say which framework versions were compared, and warn when bare and skeleton differ."""
-    bare = BENCH_DIR / BARE[language]
-    if language == "go":
-        skeleton_mods = _go_requirements(service / "go.mod")
-        bare_mods = _go_requirements(bare / "go.mod")
-        differing = sorted(
-            module
-            for module, version in bare_mods.items()
-            if module in skeleton_mods and skeleton_mods[module] != version
-        )
-        if differing:
-            return [
-                "WARNING: go.mod versions differ from the skeleton's for "
-                + ", ".join(f"{m} ({skeleton_mods[m]} vs {bare_mods[m]})" for m in differing)
-                + "; update benchmarks/bare-gin/go.mod"
-            ]
-        return [f"gin {bare_mods.get(GIN)} in both; every module the two share is at one version"]
-    notes: list[str] = []
-    for crate in RUST_FRAMEWORK_CRATES:
-        skeleton_version = _cargo_requirement(service / "Cargo.toml", crate)
-        bare_version = _cargo_requirement(bare / "Cargo.toml", crate)
-        if skeleton_version != bare_version:
-            notes.append(
-                f"WARNING: {crate} {skeleton_version} in the skeleton but {bare_version} in "
-                "bare-axum; update benchmarks/bare-axum/Cargo.toml"
-            )
-    skeleton_lock = _locked_versions(service / "Cargo.lock")
-    bare_lock = _locked_versions(bare / "Cargo.lock")
-    differing = sorted(
+def _semver_compatible(a: str, b: str) -> bool:
+    """Whether two versions are compatible in cargo's sense: the same leftmost non-zero part
+    (1.2.3 and 1.9.0; 0.4.1 and 0.4.9; 0.0.3 only with 0.0.3)."""
+
+    def key(version: str) -> list[str]:
+        parts = version.split("+", 1)[0].split("-", 1)[0].split(".")
+        for index, part in enumerate(parts):
+            if part != "0":
+                return parts[: index + 1]
+        return parts
+
+    return key(a) == key(b)
+
+
+def lock_drift(skeleton: dict[str, set[str]], baseline: dict[str, set[str]]) -> list[str]:
+    """Crates the baseline locks at a version the skeleton does not, although the skeleton locks
+    a compatible one: a shared crate that moved. A version incompatible with all of the
+    skeleton's (base64 0.22 next to the skeleton's 0.23, for a crate only the baseline uses) is
+    another crate as far as the build is concerned, and no drift."""
+    return sorted(
         name
-        for name, versions in bare_lock.items()
-        # The skeleton may also carry an older major version for its other dependencies
-        # (syn 2 next to syn 3); the baseline drifts when it locks one the skeleton does not.
-        if name in skeleton_lock and not versions <= skeleton_lock[name]
+        for name, versions in baseline.items()
+        if name in skeleton
+        and any(
+            version not in skeleton[name]
+            and any(_semver_compatible(version, theirs) for theirs in skeleton[name])
+            for version in versions
+        )
+    )
+
+
+def check_versions(language: str, service: Path) -> list[str]:
+    """Say which versions were compared, and warn when a baseline (bare, standard stack) and
+    the skeleton differ; one note per baseline, starting with its directory's name."""
+    check = _check_go_baseline if language == "go" else _check_rust_baseline
+    return [
+        f"{name}: {note}"
+        for name in (BARE[language], STANDARD[language])
+        for note in check(service, BENCH_DIR / name)
+    ]
+
+
+def _check_go_baseline(service: Path, baseline: Path) -> list[str]:
+    skeleton_mods = _go_requirements(service / "go.mod")
+    baseline_mods = _go_requirements(baseline / "go.mod")
+    differing = sorted(
+        module
+        for module, version in baseline_mods.items()
+        if module in skeleton_mods and skeleton_mods[module] != version
+    )
+    if differing:
+        return [
+            "WARNING: go.mod versions differ from the skeleton's for "
+            + ", ".join(f"{m} ({skeleton_mods[m]} vs {baseline_mods[m]})" for m in differing)
+            + f"; update benchmarks/{baseline.name}/go.mod"
+        ]
+    shared = sum(1 for module in baseline_mods if module in skeleton_mods)
+    return [
+        f"gin {baseline_mods.get(GIN)} in both; the {shared} modules the two share are at one "
+        "version"
+    ]
+
+
+def _check_rust_baseline(service: Path, baseline: Path) -> list[str]:
+    notes: list[str] = []
+    skeleton_reqs = _cargo_requirements(service / "Cargo.toml")
+    baseline_reqs = _cargo_requirements(baseline / "Cargo.toml")
+    for crate, requirement in sorted(baseline_reqs.items()):
+        if crate in skeleton_reqs and skeleton_reqs[crate] != requirement:
+            notes.append(
+                f"WARNING: {crate} {skeleton_reqs[crate]} in the skeleton but {requirement} in "
+                f"{baseline.name}; update benchmarks/{baseline.name}/Cargo.toml"
+            )
+    differing = lock_drift(
+        _locked_versions(service / "Cargo.lock"), _locked_versions(baseline / "Cargo.lock")
     )
     if differing:
         notes.append(
             "WARNING: Cargo.lock versions differ from the skeleton's for "
             + ", ".join(differing)
-            + "; refresh benchmarks/bare-axum/Cargo.lock"
+            + f"; refresh benchmarks/{baseline.name}/Cargo.lock"
         )
     if not notes:
         versions = ", ".join(
-            f"{crate} {_cargo_requirement(bare / 'Cargo.toml', crate)}"
-            for crate in RUST_FRAMEWORK_CRATES
+            f"{crate} {baseline_reqs.get(crate)}" for crate in RUST_FRAMEWORK_CRATES
         )
         notes.append(
             f"{versions} in both; every crate the baseline locks is at a version the skeleton "
-            "locks too"
+            "locks too, or of another major version than any of the skeleton's"
         )
     return notes

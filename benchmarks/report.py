@@ -20,6 +20,10 @@ from benchmarks.serving import ServerStats, ServingSettings
 # The targets of issue 7, for a skeleton with tracing exporting.
 THROUGHPUT_TARGET = 0.90
 P99_TARGET = 1.30
+# Against the standard stack (both exporting every request's span): the skeleton's throughput
+# at least this multiple of the standard stack's, and its CPU per request at most this one.
+STANDARD_THROUGHPUT_TARGET = 1.10
+STANDARD_CPU_TARGET = 0.90
 
 
 @dataclass
@@ -120,9 +124,39 @@ def _skeleton_over_bare(stats: Sequence[ServerStats]) -> tuple[str, list[str]]:
     return markdown_table(header, rows), verdicts
 
 
+def _skeleton_over_standard(stats: Sequence[ServerStats]) -> tuple[str, list[str]]:
+    """The skeleton with tracing exporting against the standard stack, both sampling every
+    request: ratios for every metric, and the targets on throughput and CPU per request."""
+    rows, verdicts = [], []
+    for language in dict.fromkeys(s.variant.language for s in stats):
+        skeleton = _by(stats, language, Kind.SKELETON_OTLP)
+        standard = _by(stats, language, Kind.STANDARD)
+        if skeleton is None or standard is None:
+            continue
+        ratios = [value(skeleton) / value(standard) for _, value, _ in METRICS]
+        rows.append([language, *(fmt_ratio(r) for r in ratios)])
+        throughput, cpu = ratios[0], ratios[3]
+        throughput_met = _yes(throughput >= STANDARD_THROUGHPUT_TARGET)
+        cpu_met = _yes(cpu <= STANDARD_CPU_TARGET)
+        verdicts.append(
+            f"{language}, {Kind.SKELETON_OTLP.value} vs {Kind.STANDARD.value}: "
+            f"throughput {fmt_ratio(throughput)} "
+            f"(target ≥ {STANDARD_THROUGHPUT_TARGET:.2f}x: {throughput_met}), "
+            f"CPU/req {fmt_ratio(cpu)} (target ≤ {STANDARD_CPU_TARGET:.2f}x: {cpu_met})"
+        )
+    header = ["language", *(name for name, _, _ in METRICS)]
+    return markdown_table(header, rows), verdicts
+
+
 def _rust_over_go(stats: Sequence[ServerStats]) -> str:
     rows = []
-    for kind in (Kind.BARE, Kind.SKELETON_OTLP, Kind.SKELETON_SAMPLED, Kind.SKELETON_OFF):
+    for kind in (
+        Kind.BARE,
+        Kind.STANDARD,
+        Kind.SKELETON_OTLP,
+        Kind.SKELETON_SAMPLED,
+        Kind.SKELETON_OFF,
+    ):
         go, rust = _by(stats, "go", kind), _by(stats, "rust", kind)
         if go is None or rust is None:
             continue
@@ -136,7 +170,13 @@ def _spans(stats: Sequence[ServerStats]) -> list[str]:
     for s in stats:
         if s.spans_received is None:
             continue
-        if s.spans_received == 0:
+        if s.spans_received == 0 and s.variant.kind is Kind.STANDARD:
+            lines.append(
+                f"{s.variant.label}: **the receiver got no spans** for "
+                f"{fmt_int(s.requests_sent)} requests: the standard stack did not export, and "
+                "the skeleton / standard stack comparison does not hold."
+            )
+        elif s.spans_received == 0:
             lines.append(
                 f"{s.variant.label}: the receiver got no spans for {fmt_int(s.requests_sent)} "
                 "requests, so this skeleton does not export traces (yet): its rows measure "
@@ -163,7 +203,7 @@ def serving_section(report: Report) -> list[str]:
         return []
     load = settings.load
     out = [
-        "## 1. Generated services vs bare frameworks",
+        "## 1. Generated services vs bare frameworks and standard stacks",
         "",
         f"`wrk -t{load.threads} -c{load.connections} --latency` on 127.0.0.1 against "
         f"`GET /v1/hello/world`; server pinned to CPU {settings.server_cpu}, wrk to CPU "
@@ -173,8 +213,10 @@ def serving_section(report: Report) -> list[str]:
         "divided by the round's requests: what a request costs, whatever the load generator "
         "could drive. RSS load is the peak VmRSS sampled every 100 ms during a round "
         f"(median over rounds); start-up is spawn to first 200 (median of "
-        f"{settings.startup_runs}), from /readyz for skeletons and the hello route for bare "
-        "services. Servers log to /dev/null.",
+        f"{settings.startup_runs}), from /readyz for skeletons and standard stacks and the hello "
+        "route for bare services. Servers log to /dev/null. The standard stack is the framework "
+        "instrumented by hand with its ecosystem's standard libraries (benchmarks/std-gin, "
+        "std-axum), exporting every request's span like the skeleton's default.",
         "",
         _servers_table(stats),
         "",
@@ -184,6 +226,15 @@ def serving_section(report: Report) -> list[str]:
     out += ["", "### Skeleton / bare (ratios)", "", table, ""]
     out += ["Targets (skeleton with tracing exporting):", ""]
     out += [f"- {line}" for line in verdicts]
+    table, verdicts = _skeleton_over_standard(stats)
+    if verdicts:
+        out += ["", "### Skeleton / standard stack (ratios)", "", table, ""]
+        out += [
+            "Targets (skeleton with tracing → OTLP against the standard stack, both exporting "
+            "every request's span):",
+            "",
+        ]
+        out += [f"- {line}" for line in verdicts]
     rust_go = _rust_over_go(stats)
     if rust_go.count("\n") > 1:
         out += ["", "### Rust / Go (ratios)", "", rust_go]

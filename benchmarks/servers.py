@@ -29,17 +29,20 @@ SAMPLED_RATIO = "0.1"
 
 class Kind(Enum):
     """What runs: the generated skeleton with tracing exporting (every request, or one in ten)
-    or disabled, or the baseline."""
+    or disabled; the bare framework; or the standard stack, the framework instrumented by hand
+    with its ecosystem's standard libraries (benchmarks/std-gin, std-axum), exporting every
+    request's span like the skeleton's default."""
 
     SKELETON_OTLP = "skeleton, tracing → OTLP"
     SKELETON_SAMPLED = "skeleton, tracing 10% sampled → OTLP"
     SKELETON_OFF = "skeleton, OTEL_SDK_DISABLED"
     BARE = "bare"
+    STANDARD = "standard stack, tracing → OTLP"
 
     @property
     def exports(self) -> bool:
         """Whether this kind exports spans, and so needs a receiver."""
-        return self in (Kind.SKELETON_OTLP, Kind.SKELETON_SAMPLED)
+        return self in (Kind.SKELETON_OTLP, Kind.SKELETON_SAMPLED, Kind.STANDARD)
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,8 @@ class Variant:
 
     @property
     def ready_path(self) -> str:
-        """Skeletons say when they are ready; the bare services are ready when they answer."""
+        """Skeletons and standard stacks say when they are ready (/readyz); the bare services
+        are ready when they answer."""
         return HELLO_PATH if self.kind is Kind.BARE else "/readyz"
 
     def env(self, port: int, otlp_endpoint: str | None) -> dict[str, str]:

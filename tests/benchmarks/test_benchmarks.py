@@ -15,9 +15,13 @@ import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
-from benchmarks.builds import build_sink, check_versions
+from benchmarks.__main__ import parse_args, variants_for
+from benchmarks.builds import build_sink, check_versions, lock_drift
 from benchmarks.common import BenchError, CommandLog
+from benchmarks.report import Report, serving_section
 from benchmarks.servers import SAMPLED_RATIO, Kind, Server, SpanSink, Variant
+from benchmarks.serving import ServerStats, ServingSettings
+from benchmarks.wrk import Load, WrkResult
 from tests.conftest import LANGUAGES, require_tools
 
 
@@ -69,6 +73,10 @@ def test_the_sink_counts_the_spans_of_every_trace_export(tmp_path: Path) -> None
             {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://x:1"},
         ),
         (
+            Kind.STANDARD,
+            {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://x:1"},
+        ),
+        (
             Kind.SKELETON_SAMPLED,
             {
                 "OTEL_TRACES_EXPORTER": "otlp",
@@ -115,9 +123,109 @@ def test_cpu_time_is_read_from_the_server_process() -> None:
             process.stdout.close()
 
 
+def test_the_standard_stack_exports_and_says_when_it_is_ready() -> None:
+    standard = Variant("rust", Kind.STANDARD, Path("/bin/true"))
+    assert standard.kind.exports
+    assert standard.ready_path == "/readyz"
+    assert standard.label == "rust standard stack, tracing → OTLP"
+    with pytest.raises(BenchError, match="needs an OTLP receiver"):
+        standard.env(8080, None)
+
+
+def test_every_language_runs_its_standard_stack_beside_the_others() -> None:
+    settings = parse_args(["--quick"])
+    paths = {language: Path(f"/{language}") for language in settings.languages}
+    variants = variants_for(settings, paths, paths, paths)
+    for language in settings.languages:
+        kinds = [v.kind for v in variants if v.language == language]
+        assert sorted(kinds, key=lambda k: k.name) == sorted(Kind, key=lambda k: k.name)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_baselines_use_the_templates_framework_versions(
     generated: Callable[[str], Path], language: str
 ) -> None:
     notes = check_versions(language, generated(language))
     assert not [note for note in notes if "WARNING" in note], notes
+    baselines = ("bare-gin", "std-gin") if language == "go" else ("bare-axum", "std-axum")
+    assert [note.split(":", 1)[0] for note in notes] == list(baselines)
+
+
+def test_lock_drift_is_a_shared_crate_at_another_compatible_version() -> None:
+    skeleton = {"tokio": {"1.54.1"}, "base64": {"0.23.1"}, "syn": {"2.0.119", "3.0.10"}}
+    assert lock_drift(skeleton, {"tokio": {"1.54.1"}, "syn": {"2.0.119"}}) == []
+    # Another major version, for a crate only the baseline uses: another crate to the build.
+    assert lock_drift(skeleton, {"base64": {"0.22.1", "0.23.1"}}) == []
+    assert lock_drift(skeleton, {"tokio": {"1.55.0"}}) == ["tokio"]
+    assert lock_drift(skeleton, {"base64": {"0.23.2"}, "syn": {"3.0.9"}}) == ["base64", "syn"]
+    assert lock_drift(skeleton, {"metrics": {"0.24.6"}}) == []
+
+
+def _stats(language: str, kind: Kind, rps: float, cpu_us: float) -> ServerStats:
+    stats = ServerStats(Variant(language, kind, Path("/bin/true")), binary_bytes=1 << 20)
+    stats.startup = [0.005]
+    stats.rss_idle = 10 << 20
+    stats.rss_peaks = [20 << 20]
+    for _ in range(2):
+        stats.rounds.append(WrkResult(rps, 0.0003, 0.001, int(rps * 2), 0, 0))
+        stats.cpu_per_request.append(cpu_us / 1e6)
+    stats.requests_sent = int(rps * 4)
+    stats.spans_received = stats.requests_sent if kind.exports else None
+    return stats
+
+
+def _serving_report(stats: list[ServerStats]) -> str:
+    load = Load(cpu=1, threads=1, connections=32)
+    settings = ServingSettings(2, 2, 1, 0.5, 3, server_cpu=0, load=load)
+    report = Report(command="python -m benchmarks", quick=True, machine=[])
+    report.serving, report.serving_settings = stats, settings
+    return "\n".join(serving_section(report))
+
+
+def test_the_report_compares_the_skeleton_with_the_standard_stack() -> None:
+    text = _serving_report(
+        [
+            _stats("go", Kind.SKELETON_OTLP, 33_000, 30.0),
+            _stats("go", Kind.BARE, 110_000, 9.0),
+            _stats("go", Kind.STANDARD, 30_000, 34.0),
+            _stats("rust", Kind.SKELETON_OTLP, 94_000, 10.0),
+            _stats("rust", Kind.STANDARD, 80_000, 12.0),
+        ]
+    )
+    table = text.split("### Skeleton / standard stack (ratios)\n\n", 1)[1].split("\n\n", 1)[0]
+    rows = table.splitlines()
+    assert rows[0].startswith("| language | throughput | p50 | p99 | CPU/req |")
+    assert rows[2].startswith("| go | 1.10x | 1.00x | 1.00x | 0.88x |")
+    assert rows[3].startswith("| rust | 1.18x | 1.00x | 1.00x | 0.83x |")
+    assert (
+        "- go, skeleton, tracing → OTLP vs standard stack, tracing → OTLP: throughput 1.10x "
+        "(target ≥ 1.10x: yes), CPU/req 0.88x (target ≤ 0.90x: yes)"
+    ) in text
+    assert "- rust, skeleton, tracing → OTLP vs standard stack, tracing → OTLP:" in text
+    # The standard stack has its own rows in the server and Rust / Go tables.
+    assert "| go standard stack, tracing → OTLP | 30,000 |" in text
+    assert "| standard stack, tracing → OTLP | 2.67x |" in text
+
+
+def test_a_target_missed_against_the_standard_stack_reads_no() -> None:
+    text = _serving_report(
+        [
+            _stats("go", Kind.SKELETON_OTLP, 30_000, 33.0),
+            _stats("go", Kind.STANDARD, 30_000, 33.0),
+        ]
+    )
+    assert (
+        "throughput 1.00x (target ≥ 1.10x: **no**), CPU/req 1.00x (target ≤ 0.90x: **no**)"
+    ) in text
+
+
+def test_no_standard_stack_table_without_both_servers() -> None:
+    text = _serving_report([_stats("go", Kind.SKELETON_OTLP, 30_000, 33.0)])
+    assert "standard stack (ratios)" not in text
+
+
+def test_a_standard_stack_that_exported_nothing_is_called_out() -> None:
+    standard = _stats("go", Kind.STANDARD, 30_000, 33.0)
+    standard.spans_received = 0
+    text = _serving_report([_stats("go", Kind.SKELETON_OTLP, 30_000, 33.0), standard])
+    assert "the receiver got no spans** for 120,000 requests: the standard stack" in text
