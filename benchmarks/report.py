@@ -12,6 +12,7 @@ from benchmarks.common import (
     fmt_ms,
     fmt_ratio,
     markdown_table,
+    median,
 )
 from benchmarks.generation import HELP_TARGET_SECONDS, NEW_OVER_COPIER_TARGET, GenerationResult
 from benchmarks.servers import SAMPLED_RATIO, Kind
@@ -40,22 +41,47 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
+def _rounds_rps(stats: ServerStats) -> list[float]:
+    return [r.requests_per_second for r in stats.rounds]
+
+
 def _yes(met: bool) -> str:
     return "yes" if met else "**no**"
 
 
-Metric = tuple[str, Callable[[ServerStats], float], bool]
-# (column, value, higher is better); ratios read "skeleton / bare" and "Rust / Go".
+@dataclass(frozen=True)
+class Metric:
+    """A column of the ratio tables: its value per server and, when measured every load round,
+    its value in each round."""
+
+    name: str
+    value: Callable[[ServerStats], float]
+    per_round: Callable[[ServerStats], Sequence[float]] | None = None
+
+
+# Ratios read "skeleton / bare", "skeleton / standard stack" and "Rust / Go".
 METRICS: Sequence[Metric] = (
-    ("throughput", lambda s: s.requests_per_second, True),
-    ("p50", lambda s: s.p50, False),
-    ("p99", lambda s: s.p99, False),
-    ("CPU/req", lambda s: s.cpu_us_per_request, False),
-    ("RSS idle", lambda s: s.rss_idle, False),
-    ("RSS load", lambda s: s.rss_load, False),
-    ("start-up", lambda s: s.startup_median, False),
-    ("binary", lambda s: s.binary_bytes, False),
+    Metric("throughput", lambda s: s.requests_per_second, _rounds_rps),
+    Metric("p50", lambda s: s.p50, lambda s: [r.p50 for r in s.rounds]),
+    Metric("p99", lambda s: s.p99, lambda s: [r.p99 for r in s.rounds]),
+    Metric("CPU/req", lambda s: s.cpu_us_per_request, lambda s: s.cpu_per_request),
+    Metric("RSS idle", lambda s: s.rss_idle),
+    Metric("RSS load", lambda s: s.rss_load, lambda s: s.rss_peaks),
+    Metric("start-up", lambda s: s.startup_median),
+    Metric("binary", lambda s: s.binary_bytes),
 )
+
+
+def ratio(metric: Metric, a: ServerStats, b: ServerStats) -> float:
+    """a's metric over b's. For a metric measured in every load round, the median of the
+    rounds' own ratios: within a round the two servers ran minutes apart at most (back to back
+    for the skeleton and its standard stack), so a slower stretch of a shared machine falls on
+    both and cancels, where a ratio of medians would keep it."""
+    if metric.per_round is not None:
+        ours, theirs = metric.per_round(a), metric.per_round(b)
+        if ours and len(ours) == len(theirs) and all(theirs):
+            return median([x / y for x, y in zip(ours, theirs, strict=True)])
+    return metric.value(a) / metric.value(b)
 
 
 def _servers_table(stats: Sequence[ServerStats]) -> str:
@@ -109,7 +135,7 @@ def _skeleton_over_bare(stats: Sequence[ServerStats]) -> tuple[str, list[str]]:
             skeleton = _by(stats, language, kind)
             if skeleton is None:
                 continue
-            ratios = [value(skeleton) / value(bare) for _, value, _ in METRICS]
+            ratios = [ratio(metric, skeleton, bare) for metric in METRICS]
             rows.append([language, kind.value, *(fmt_ratio(r) for r in ratios)])
             if kind.exports:
                 throughput, p99 = ratios[0], ratios[2]
@@ -120,7 +146,7 @@ def _skeleton_over_bare(stats: Sequence[ServerStats]) -> tuple[str, list[str]]:
                     f"(target ≥ {THROUGHPUT_TARGET:.2f}x: {throughput_met}), "
                     f"p99 {fmt_ratio(p99)} of bare (target ≤ {P99_TARGET:.2f}x: {p99_met})"
                 )
-    header = ["language", "skeleton", *(name for name, _, _ in METRICS)]
+    header = ["language", "skeleton", *(metric.name for metric in METRICS)]
     return markdown_table(header, rows), verdicts
 
 
@@ -133,7 +159,7 @@ def _skeleton_over_standard(stats: Sequence[ServerStats]) -> tuple[str, list[str
         standard = _by(stats, language, Kind.STANDARD)
         if skeleton is None or standard is None:
             continue
-        ratios = [value(skeleton) / value(standard) for _, value, _ in METRICS]
+        ratios = [ratio(metric, skeleton, standard) for metric in METRICS]
         rows.append([language, *(fmt_ratio(r) for r in ratios)])
         throughput, cpu = ratios[0], ratios[3]
         throughput_met = _yes(throughput >= STANDARD_THROUGHPUT_TARGET)
@@ -144,7 +170,7 @@ def _skeleton_over_standard(stats: Sequence[ServerStats]) -> tuple[str, list[str
             f"(target ≥ {STANDARD_THROUGHPUT_TARGET:.2f}x: {throughput_met}), "
             f"CPU/req {fmt_ratio(cpu)} (target ≤ {STANDARD_CPU_TARGET:.2f}x: {cpu_met})"
         )
-    header = ["language", *(name for name, _, _ in METRICS)]
+    header = ["language", *(metric.name for metric in METRICS)]
     return markdown_table(header, rows), verdicts
 
 
@@ -161,8 +187,8 @@ def _rust_over_go(stats: Sequence[ServerStats]) -> str:
         if go is None or rust is None:
             continue
         label = "bare framework" if kind is Kind.BARE else kind.value
-        rows.append([label, *(fmt_ratio(value(rust) / value(go)) for _, value, _ in METRICS)])
-    return markdown_table(["server", *(name for name, _, _ in METRICS)], rows)
+        rows.append([label, *(fmt_ratio(ratio(metric, rust, go)) for metric in METRICS)])
+    return markdown_table(["server", *(metric.name for metric in METRICS)], rows)
 
 
 def _spans(stats: Sequence[ServerStats]) -> list[str]:
@@ -216,7 +242,10 @@ def serving_section(report: Report) -> list[str]:
         f"{settings.startup_runs}), from /readyz for skeletons and standard stacks and the hello "
         "route for bare services. Servers log to /dev/null. The standard stack is the framework "
         "instrumented by hand with its ecosystem's standard libraries (benchmarks/std-gin, "
-        "std-axum), exporting every request's span like the skeleton's default.",
+        "std-axum), exporting every request's span like the skeleton's default. Ratios of "
+        "throughput, latency, CPU/req and RSS load are medians of the rounds' own ratios (the "
+        "skeleton and its standard stack run back to back in every round), so a slower stretch "
+        "of a shared machine cancels out.",
         "",
         _servers_table(stats),
         "",

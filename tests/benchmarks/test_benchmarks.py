@@ -18,7 +18,7 @@ from opentelemetry.proto.trace.v1 import trace_pb2
 from benchmarks.__main__ import parse_args, variants_for
 from benchmarks.builds import build_sink, check_versions, lock_drift
 from benchmarks.common import BenchError, CommandLog
-from benchmarks.report import Report, serving_section
+from benchmarks.report import METRICS, Report, ratio, serving_section
 from benchmarks.servers import SAMPLED_RATIO, Kind, Server, SpanSink, Variant
 from benchmarks.serving import ServerStats, ServingSettings
 from benchmarks.wrk import Load, WrkResult
@@ -229,3 +229,32 @@ def test_a_standard_stack_that_exported_nothing_is_called_out() -> None:
     standard.spans_received = 0
     text = _serving_report([_stats("go", Kind.SKELETON_OTLP, 30_000, 33.0), standard])
     assert "the receiver got no spans** for 120,000 requests: the standard stack" in text
+
+
+def test_ratios_pair_the_rounds_so_a_slow_stretch_cancels() -> None:
+    # The machine slowed down after the first round, for both servers alike. Round by round the
+    # skeleton does 1.5x, 1.4x and 1.6x the standard stack; the ratio of the two medians (160
+    # over 100) would say 1.6x.
+    skeleton = _stats("go", Kind.SKELETON_OTLP, 0, 0)
+    standard = _stats("go", Kind.STANDARD, 0, 0)
+    skeleton.rounds = [WrkResult(rps, 0.001, 0.002, int(rps), 0, 0) for rps in (300, 140, 160)]
+    standard.rounds = [WrkResult(rps, 0.001, 0.002, int(rps), 0, 0) for rps in (200, 100, 100)]
+    throughput = next(metric for metric in METRICS if metric.name == "throughput")
+    assert skeleton.requests_per_second / standard.requests_per_second == pytest.approx(1.6)
+    assert ratio(throughput, skeleton, standard) == pytest.approx(1.5)
+
+
+def test_the_skeleton_and_its_standard_stack_run_back_to_back() -> None:
+    settings = parse_args(["--quick"])
+    paths = {language: Path(f"/{language}") for language in settings.languages}
+    kinds = [v.kind for v in variants_for(settings, paths, paths, paths)]
+    at = kinds.index(Kind.SKELETON_OTLP)
+    assert kinds[at + 1] is Kind.STANDARD
+
+
+def test_metrics_measured_once_are_a_ratio_of_their_values() -> None:
+    skeleton = _stats("rust", Kind.SKELETON_OTLP, 100, 10)
+    standard = _stats("rust", Kind.STANDARD, 100, 10)
+    skeleton.binary_bytes, standard.binary_bytes = 3 << 20, 2 << 20
+    binary = next(metric for metric in METRICS if metric.name == "binary")
+    assert ratio(binary, skeleton, standard) == pytest.approx(1.5)
