@@ -47,7 +47,7 @@ class EnvVar(_Strict):
     """One configuration variable; min and choices only for the kinds that use them."""
 
     name: str
-    kind: Literal["port", "int", "level", "bool", "string"]
+    kind: Literal["port", "int", "level", "bool", "string", "filter"]
     default: Scalar
     help: str
     min: int | None = None
@@ -157,6 +157,7 @@ class EventFields(_Strict):
     port: str
     error: str
     stack: str
+    target: str
 
 
 class AccessFields(_Strict):

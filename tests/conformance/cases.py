@@ -89,7 +89,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "no-tracing-middleware",
         (
             (
-                "internal/httpserver/observe.go",
+                "internal/platform/httpserver/observe.go",
                 "ctx, endSpan := s.startSpan(r.Context(), r)",
                 "ctx, endSpan := r.Context(), func(outcome) {}",
             ),
@@ -99,7 +99,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "go",
         "renamed-log-key",
-        (("internal/contract/contract.go", '"duration_ms"', '"duration"'),),
+        (("internal/platform/contract/contract.go", '"duration_ms"', '"duration"'),),
         frozenset({"logs.access"}),
     ),
     Mutation(
@@ -107,7 +107,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "changed-route-template",
         (
             (
-                "internal/httpserver/pathtemplate.go",
+                "internal/platform/httpserver/pathtemplate.go",
                 'segments[i] = "{" + name + "}"',
                 'segments[i] = ":" + name',
             ),
@@ -118,9 +118,9 @@ MUTATIONS: tuple[Mutation, ...] = (
         "go",
         "broken-shutdown",
         (
-            ("internal/httpserver/server.go", '\t"net/http"\n', '\t"net/http"\n\t"os"\n'),
+            ("internal/platform/httpserver/server.go", '\t"net/http"\n', '\t"net/http"\n\t"os"\n'),
             (
-                "internal/httpserver/server.go",
+                "internal/platform/httpserver/server.go",
                 "\tcase <-ctx.Done():\n\t}",
                 "\tcase <-ctx.Done():\n\t\tos.Exit(0)\n\t}",
             ),
@@ -132,7 +132,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "method-as-sent",
         (
             (
-                "internal/httpserver/tracing.go",
+                "internal/platform/httpserver/tracing.go",
                 "\t\tmethod = contract.HTTPOtherMethod",
                 "\t\tmethod = r.Method",
             ),
@@ -144,7 +144,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "no-chunked-body-limit",
         (
             (
-                "internal/httpserver/bodylimit.go",
+                "internal/platform/httpserver/bodylimit.go",
                 "case int64(len(body)) > maxBytes:",
                 "case int64(len(body)) > maxBytes && r.ContentLength >= 0:",
             ),
@@ -156,7 +156,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "ready-while-draining",
         (
             (
-                "internal/httpserver/server.go",
+                "internal/platform/httpserver/server.go",
                 "s.draining.Store(true) //",
                 "defer s.draining.Store(true) //",
             ),
@@ -168,7 +168,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "no-tracing-middleware",
         (
             (
-                "src/http/mod.rs",
+                "src/platform/http/mod.rs",
                 "Some(telemetry) => app.layer(axum::middleware::from_fn_with_state(\n"
                 "            telemetry,\n            observe::observe,\n        )),",
                 "Some(_) => app,",
@@ -179,13 +179,13 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "rust",
         "renamed-log-key",
-        (("src/contract.rs", '"duration_ms"', '"duration"'),),
+        (("src/platform/contract.rs", '"duration_ms"', '"duration"'),),
         frozenset({"logs.access"}),
     ),
     Mutation(
         "rust",
         "changed-route-template",
-        (("src/contract.rs", '"/v1/hello/{name}"', '"/v1/hello/{who}"'),),
+        (("src/platform/contract.rs", '"/v1/hello/{name}"', '"/v1/hello/{who}"'),),
         frozenset({"route.template"}),
     ),
     Mutation(
@@ -193,7 +193,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "no-header-timeout",
         (
             (
-                "internal/httpserver/server.go",
+                "internal/platform/httpserver/server.go",
                 "Handler:           conns.closeAfterReplyWhenClosing(s.handler),\n"
                 "\t\tReadHeaderTimeout: s.readHeaderTimeout,\n",
                 "Handler:           conns.closeAfterReplyWhenClosing(s.handler),\n",
@@ -206,7 +206,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "no-idle-timeout",
         (
             (
-                "internal/httpserver/server.go",
+                "internal/platform/httpserver/server.go",
                 "IdleTimeout:       s.idleTimeout,\n\t\tConnState:",
                 "ConnState:",
             ),
@@ -218,7 +218,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "no-body-timeout",
         (
             (
-                "internal/httpserver/bodylimit.go",
+                "internal/platform/httpserver/bodylimit.go",
                 "_ = rc.SetReadDeadline(time.Now().Add(timeout))",
                 "_ = rc.SetReadDeadline(time.Time{})",
             ),
@@ -230,7 +230,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "keep-alives-off-at-shutdown",
         (
             (
-                "internal/httpserver/server.go",
+                "internal/platform/httpserver/server.go",
                 "\t_ = public.Close() // no new connections\n",
                 "\tsrv.SetKeepAlivesEnabled(false)\n\t_ = public.Close() // no new connections\n",
             ),
@@ -243,7 +243,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "no-header-timeout",
         (
             (
-                "src/server/connection.rs",
+                "src/platform/server/connection.rs",
                 "            Phase::New(deadline) | Phase::Idle(deadline) | Phase::Head(deadline) "
                 "=> Some(deadline),\n"
                 "            Phase::Busy | Phase::Answered => None,\n",
@@ -260,7 +260,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "no-idle-timeout",
         (
             (
-                "src/server/connection.rs",
+                "src/platform/server/connection.rs",
                 "            Phase::New(deadline) | Phase::Idle(deadline) | Phase::Head(deadline) "
                 "=> Some(deadline),\n"
                 "            Phase::Busy | Phase::Answered => None,\n",
@@ -275,7 +275,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "no-body-timeout",
         (
             (
-                "src/http/middleware.rs",
+                "src/platform/http/middleware.rs",
                 "tokio::time::timeout(limits.request_timeout, read_up_to(body, limit))",
                 "tokio::time::timeout(Duration::MAX, read_up_to(body, limit))",
             ),
@@ -287,7 +287,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "ipv4-only",
         (
             (
-                "src/server.rs",
+                "src/platform/server.rs",
                 "let (socket, address) = match dual_stack_socket() {",
                 "let (socket, address) = match dual_stack_socket()"
                 ".and(Err(io::ErrorKind::Unsupported.into())) {",
@@ -300,7 +300,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "method-as-sent",
         (
             (
-                "src/http/observe.rs",
+                "src/platform/http/observe.rs",
                 "None => (OTHER_METHOD, Some(method.as_str().to_owned())),",
                 "None => (method.as_str().to_owned().leak(), None),",
             ),
@@ -312,7 +312,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "close-before-draining",
         (
             (
-                "src/server.rs",
+                "src/platform/server.rs",
                 "        until(&mut running, tokio::time::sleep(shutdown.drain_delay)).await?;",
                 "        let _ = stop.send(());\n"
                 "        tokio::time::sleep(shutdown.drain_delay).await;",
@@ -325,7 +325,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "broken-shutdown",
         (
             (
-                "src/server.rs",
+                "src/platform/server.rs",
                 "    until(&mut running, signal).await?;\n",
                 "    until(&mut running, signal).await?;\n    std::process::exit(0);\n",
             ),
@@ -337,7 +337,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "version-without-revision",
         (
             (
-                "internal/buildinfo/buildinfo.go",
+                "internal/platform/buildinfo/buildinfo.go",
                 '"{name}", name, "{version}", i.Version, "{revision}", i.Revision)',
                 '"{name}", name, "{version}", i.Version, " {revision}", "")',
             ),
@@ -349,7 +349,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "no-service-version",
         (
             (
-                "internal/telemetry/otel.go",
+                "internal/platform/telemetry/otel.go",
                 "attribute.String(contract.VersionAttribute, build.Version)",
                 "attribute.String(contract.BuildInfoLabelServiceVersion, build.Version)",
             ),
@@ -361,7 +361,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "no-go-collector",
         (
             (
-                "internal/telemetry/otel.go",
+                "internal/platform/telemetry/otel.go",
                 "\t\tregistry.Register(collectors.NewGoCollector()),\n",
                 "",
             ),
@@ -373,9 +373,9 @@ MUTATIONS: tuple[Mutation, ...] = (
         "pprof-on-public-port",
         (
             (
-                "internal/httpserver/server.go",
-                "\ts.routes()\n",
-                "\ts.routes()\n"
+                "internal/platform/httpserver/server.go",
+                "\ts.routes(app)\n",
+                "\ts.routes(app)\n"
                 '\tengine.Any(contract.ProfilingPath+"*profile", '
                 "gin.WrapH(http.DefaultServeMux))\n",
             ),
@@ -387,7 +387,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "build-info-wrong-revision",
         (
             (
-                "src/telemetry/operability.rs",
+                "src/platform/telemetry/operability.rs",
                 ".const_label(revision, REVISION)",
                 ".const_label(revision, VERSION)",
             ),
@@ -399,7 +399,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "no-process-metrics",
         (
             (
-                "src/telemetry/operability.rs",
+                "src/platform/telemetry/operability.rs",
                 '#[cfg(target_os = "linux")]',
                 '#[cfg(not(target_os = "linux"))]',
             ),
@@ -411,7 +411,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "no-tokio-metrics",
         (
             (
-                "src/telemetry/operability.rs",
+                "src/platform/telemetry/operability.rs",
                 "collectors.push(RuntimeCollector::new(runtime)"
                 ".map(|collector| Box::new(collector) as _));",
                 "let _ = RuntimeCollector::new(runtime);",
@@ -443,22 +443,30 @@ MUTATIONS += (
         "probe-items-broken",
         (
             (
-                "internal/httpserver/recovery.go",
+                "internal/platform/httpserver/recovery.go",
                 "string(debug.Stack())",
                 "string(debug.Stack()[:0])",
             ),
             (
-                "internal/httpserver/timeout.go",
+                "internal/platform/httpserver/timeout.go",
                 "b.status >= http.StatusBadRequest && b.body.Len() == 0",
                 "b.status >= 600 && b.body.Len() == 0",
             ),
-            ("internal/problem/problem.go", "maps.Copy(doc, p.Extensions)", "maps.Copy(doc, doc)"),
             (
-                "internal/httpserver/timeout.go",
+                "internal/platform/problem/problem.go",
+                "maps.Copy(doc, p.Extensions)",
+                "maps.Copy(doc, doc)",
+            ),
+            (
+                "internal/platform/httpserver/timeout.go",
                 "reportClientLeft(ctx)",
                 "reportClientLeft(context.Background())",
             ),
-            ("internal/telemetry/otel.go", "Enabled:         true,", "Enabled:         false,"),
+            (
+                "internal/platform/telemetry/otel.go",
+                "Enabled:         true,",
+                "Enabled:         false,",
+            ),
         ),
         PROBE_ITEMS,
         probe=True,
@@ -481,19 +489,27 @@ MUTATIONS += (
         "probe-items-broken",
         (
             (
-                "src/http/middleware.rs",
+                "src/platform/http/middleware.rs",
                 "{ event::STACK } = take_panic_stack(),",
                 '{ event::STACK } = "",',
             ),
             (
-                "src/problem.rs",
+                "src/platform/problem.rs",
                 "if is_bare_error(&response) {",
                 "if false && is_bare_error(&response) {",
             ),
-            ("src/problem.rs", "map.serialize_entry(name, value)?;", "let _ = (name, value);"),
-            ("src/http/middleware.rs", "            on_drop();\n", "            drop(on_drop);\n"),
             (
-                "src/telemetry/otel.rs",
+                "src/platform/problem.rs",
+                "map.serialize_entry(name, value)?;",
+                "let _ = (name, value);",
+            ),
+            (
+                "src/platform/http/middleware.rs",
+                "            on_drop();\n",
+                "            drop(on_drop);\n",
+            ),
+            (
+                "src/platform/telemetry/otel.rs",
                 "const EXPORT_RETRIES: u32 = 3;",
                 "const EXPORT_RETRIES: u32 = 0;",
             ),

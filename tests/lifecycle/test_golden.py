@@ -170,6 +170,33 @@ def test_bundled_services_get_the_drift_check(invoke: Invoke, tmp_path: Path) ->
     assert "CONTRACT.md" in drifted.stdout
 
 
+@pytest.mark.parametrize(
+    ("language", "platform_file", "app_file"),
+    [
+        ("go", "internal/platform/httpserver/server.go", "internal/app/hello.go"),
+        ("rust", "src/platform/http/observe.rs", "src/app/hello.rs"),
+    ],
+)
+def test_platform_code_is_drift_checked_and_team_code_is_not(
+    invoke: Invoke, tmp_path: Path, language: str, platform_file: str, app_file: str
+) -> None:
+    result = invoke("new", "payments", "--lang", language, "--defaults")
+    assert result.exit_code == 0, result.stderr
+    service = tmp_path / "payments"
+    # The team's own code is theirs: changing it is not drift.
+    edit(service, app_file, "hello", "greeting")
+    (service / Path(app_file).with_name("orders" + Path(app_file).suffix)).write_text("// ours\n")
+    assert invoke("check", str(service)).exit_code == 0
+    # An edit in the platform's directory is drift, and so is a file added there.
+    edit(service, platform_file, "\n", "\n// local hack\n")
+    added = Path(platform_file).with_name("extra" + Path(platform_file).suffix).as_posix()
+    (service / added).write_text("// ours\n")
+    drifted = invoke("check", str(service))
+    assert drifted.exit_code == 16
+    assert f"drifted: {added}, {platform_file}" in drifted.stdout  # in path order
+    assert "+// local hack" in drifted.stdout
+
+
 def test_update_refuses_dirty_trees_and_non_services(invoke: Invoke, golden: Path) -> None:
     service = new_service(invoke, golden, "go")
     release(golden, "v1.1.0", {"go-gin/Makefile.jinja": ("\nbuild:", "\n# v1.1.0\nbuild:")})
@@ -212,7 +239,7 @@ def test_bundled_services_cannot_be_updated(invoke: Invoke, tmp_path: Path) -> N
     assert "bundled templates" in result.stderr
 
 
-HANDLERS = {"go": "internal/httpserver/hello.go", "rust": "src/http/hello.rs"}
+HANDLERS = {"go": "internal/app/hello.go", "rust": "src/app/hello.rs"}
 
 
 @pytest.mark.slow

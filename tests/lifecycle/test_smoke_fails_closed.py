@@ -77,7 +77,10 @@ def test_smoke_passes_on_the_bundled_templates(invoke: Invoke, tmp_path: Path) -
 @pytest.mark.usefixtures("smoke_env")
 def test_go_compile_error_fails_exactly_the_go_variants(invoke: Invoke, tmp_path: Path) -> None:
     def breaks(golden: Path) -> None:
-        append(golden / "go-gin/internal/problem/problem.go.jinja", '\nvar _ int = "not an int"\n')
+        append(
+            golden / "go-gin/internal/platform/problem/problem.go.jinja",
+            '\nvar _ int = "not an int"\n',
+        )
 
     golden = broken_copy(tmp_path, breaks)
     code, report, junit = run_smoke(invoke, tmp_path, "--template", str(golden))
@@ -122,7 +125,7 @@ def test_hadolint_error_fails_the_rust_variants(invoke: Invoke, tmp_path: Path) 
         (
             "renamed log key",
             lambda g: replace(
-                g / "go-gin/internal/contract/contract.go.jinja",
+                g / "go-gin/internal/platform/contract/contract.go.jinja",
                 "{{ (mapping[key] if mapping else key) | tojson }}",
                 "{{ (mapping[key] if mapping else key) | replace('duration_ms', 'duration') "
                 "| tojson }}",
