@@ -171,17 +171,15 @@ def _drift(info: ServiceInfo, source: TemplateSource, template: Template) -> Res
     fresh render and inside the service, so neither can make the diff print another file.
     """
     answers = {k: v for k, v in info.answers.items() if not k.startswith("_")}
-    owned = template.ownership.platform_owned
     with tempfile.TemporaryDirectory(prefix="scaffold-check-") as tmp:
         fresh = Path(tmp) / info.name
         render(template.root, fresh, answers, vcs_ref=source.ref, trust=source.trust)
+        owned = _owned_files(fresh, info.path, template.ownership.platform_owned)
         diffs = []
         for name in owned:
             expected = inside(fresh, name, source="the template's shared/ownership.yml")
             actual = inside(info.path, name, source="the service's platform-owned files")
-            if not expected.is_file():
-                continue
-            want = _text(expected)
+            want = _text(expected) if expected.is_file() else ""
             have = _text(actual) if actual.is_file() else ""
             if want != have:
                 diffs.append(
@@ -199,7 +197,40 @@ def _drift(info: ServiceInfo, source: TemplateSource, template: Template) -> Res
         return Result(
             "platform_files.drift", False, f"drifted: {', '.join(names)}", output="".join(diffs)
         )
-    return Result("platform_files.drift", True, f"{len(owned)} platform-owned paths match")
+    return Result("platform_files.drift", True, f"{len(owned)} platform-owned files match")
+
+
+def _owned_files(fresh: Path, service: Path, entries: tuple[str, ...]) -> list[str]:
+    """List the platform-owned files to compare, each directory entry ("src/platform/") expanded.
+
+    A directory is the template's outright: every file the fresh render has under it, and every
+    file the service added there (compared with nothing, so it shows as drift). An entry the
+    fresh render lacks belongs to the other language and is skipped.
+    """
+    names: list[str] = []
+    for entry in entries:
+        if not entry.endswith("/"):
+            if inside(fresh, entry, source="the template's shared/ownership.yml").is_file():
+                names.append(entry)
+            continue
+        root = inside(fresh, entry, source="the template's shared/ownership.yml")
+        if not root.is_dir():
+            continue
+        found = set(_files_under(fresh, entry))
+        if inside(service, entry, source="the service's platform-owned files").is_dir():
+            found.update(_files_under(service, entry))
+        names.extend(sorted(found))
+    return names
+
+
+def _files_under(root: Path, directory: str) -> list[str]:
+    """Relative paths of the files under root/directory; symlinked directories are not entered."""
+    base = root / directory
+    return [
+        (Path(parent) / name).relative_to(root).as_posix()
+        for parent, _, files in os.walk(base)
+        for name in files
+    ]
 
 
 def _text(path: Path) -> str:

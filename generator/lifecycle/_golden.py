@@ -32,7 +32,8 @@ and every service records the version (git tag) it was generated from.
 | --- | --- |
 | `copier.yml` | Questions; `_subdirectory` picks `go-gin/` or `rust-axum/` from `language` |
 | `shared/contract.yml` | The platform contract; both languages and `scaffold check` read it |
-| `shared/ownership.yml` | Files the platform owns in every service (drift-checked) |
+| `shared/ownership.yml` | What the platform owns in every service (drift-checked): files, and \
+directories such as `internal/platform/` and `src/platform/`; the rest is the team's |
 | `go-gin/`, `rust-axum/` | The two service templates (`*.jinja` files are rendered) |
 
 ## Changing a template
