@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import builds, generation, machine, serving
+from benchmarks import ablation, builds, generation, machine, serving
 from benchmarks.common import BENCH_DIR, LANGUAGES, ROOT, VENV_BIN, BenchError, CommandLog, log
 from benchmarks.report import Report, results_markdown, summary
 from benchmarks.servers import Kind, Variant
@@ -39,6 +39,7 @@ class Settings:
     help_runs: int
     output: Path
     keep: bool
+    ablation: bool
 
 
 def parse_args(argv: list[str]) -> Settings:
@@ -79,6 +80,12 @@ def parse_args(argv: list[str]) -> Settings:
     parser.add_argument(
         "--keep-workdir", action="store_true", help="keep the temporary work directory"
     )
+    parser.add_argument(
+        "--ablation",
+        action=argparse.BooleanOptionalAction,
+        help="measure each hand-written part against its library (benchmarks/ablation.py); "
+        "on by default, off with --quick",
+    )
     args = parser.parse_args(argv)
     quick: bool = args.quick
     for name in ("rounds", "duration", "warmup", "runs", "connections", "threads"):
@@ -103,6 +110,7 @@ def parse_args(argv: list[str]) -> Settings:
         help_runs=5 if quick else 15,
         output=args.output,
         keep=args.keep_workdir,
+        ablation="serving" in sections and (not quick if args.ablation is None else args.ablation),
     )
 
 
@@ -144,6 +152,10 @@ def estimate_seconds(settings: Settings) -> float:
             )
     if "serving" in settings.sections:
         servers = 5 * languages
+        if settings.ablation:
+            parts = ablation.parts_for(settings.languages)
+            servers += len(parts)
+            total += sum(90 if part.language == "rust" else 15 for part in parts)  # builds
         per_server = (
             settings.warmup_seconds
             + settings.rounds * (settings.seconds + settings.pause_seconds)
@@ -159,14 +171,21 @@ def variants_for(
     built: dict[str, Path],
     bare: dict[str, Path],
     standard: dict[str, Path],
+    ablated: dict[ablation.Part, Path],
 ) -> list[Variant]:
     out: list[Variant] = []
     for language in settings.languages:
         # The skeleton and its standard stack side by side: the rounds take them back to back,
         # so the comparison the targets judge sees the same stretch of machine time.
+        # The ablation variants follow, each a few seconds from the skeleton it is compared to.
         out += [
             Variant(language, Kind.SKELETON_OTLP, built[language]),
             Variant(language, Kind.STANDARD, standard[language]),
+            *(
+                Variant(language, Kind.ABLATED, binary, part)
+                for part, binary in ablated.items()
+                if part.language == language
+            ),
             Variant(language, Kind.SKELETON_SAMPLED, built[language]),
             Variant(language, Kind.SKELETON_OFF, built[language]),
             Variant(language, Kind.BARE, bare[language]),
@@ -191,9 +210,11 @@ def run(settings: Settings, command: str) -> Report:
                 commands,
             )
         built: dict[str, Path] = {}
+        services: dict[str, Path] = {}
         if "build" in settings.sections or "serving" in settings.sections:
             for language in settings.languages:
                 service = builds.generate(language, workdir / f"svc-{language}", commands)
+                services[language] = service
                 result = builds.build_service(
                     language, service, workdir, cold=settings.cold, commands=commands
                 )
@@ -210,6 +231,14 @@ def run(settings: Settings, command: str) -> Report:
                 language: builds.build_standard(language, workdir, commands)
                 for language in settings.languages
             }
+            ablated = {
+                part: builds.build_variant(
+                    part.language,
+                    ablation.prepare(part, services[part.language], workdir, commands),
+                    commands,
+                )
+                for part in (ablation.parts_for(settings.languages) if settings.ablation else [])
+            }
             report.serving_settings = serving.ServingSettings(
                 rounds=settings.rounds,
                 seconds=settings.seconds,
@@ -221,7 +250,7 @@ def run(settings: Settings, command: str) -> Report:
             )
             sink = builds.build_sink(workdir, commands)
             report.serving = serving.measure(
-                variants_for(settings, built, bare, standard),
+                variants_for(settings, built, bare, standard, ablated),
                 report.serving_settings,
                 sink,
                 commands,

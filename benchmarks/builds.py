@@ -98,6 +98,22 @@ def build_service(
     return result
 
 
+def build_variant(language: str, service: Path, commands: CommandLog) -> Path:
+    """`make build` of a changed copy of the generated service (an ablation), in the shared
+    caches; return the binary's path."""
+    run(
+        ["make", "build"],
+        cwd=service,
+        env=_cache_env(language, None),
+        timeout=BUILD_TIMEOUT,
+        commands=commands,
+    )
+    binary = service / "bin" / SERVICE_NAME
+    if not binary.is_file():
+        raise BenchError(f"make build left no {binary}")
+    return binary
+
+
 def build_bare(language: str, workdir: Path, commands: CommandLog) -> Path:
     """Build the bare baseline with its lockfile enforced; return the binary's path."""
     return _build_baseline(language, BARE[language], workdir, commands)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from benchmarks.ablation import ABLATION_CPU_TARGET
 from benchmarks.builds import BuildResult
 from benchmarks.common import (
     fmt_int,
@@ -174,6 +175,54 @@ def _skeleton_over_standard(stats: Sequence[ServerStats]) -> tuple[str, list[str
     return markdown_table(header, rows), verdicts
 
 
+def _ablation(stats: Sequence[ServerStats]) -> tuple[str, list[str]]:
+    """Each hand-written part against its library: CPU per request with either, the share of
+    the library variant's CPU per request the part saves (median of the rounds' own ratios), and
+    whether that earns the part its place."""
+    cpu, throughput = METRICS[3], METRICS[0]
+    rows, verdicts = [], []
+    for variant in (s for s in stats if s.variant.kind is Kind.ABLATED):
+        part = variant.variant.part
+        skeleton = _by(stats, variant.variant.language, Kind.SKELETON_OTLP)
+        if part is None or skeleton is None:
+            continue
+        saved = 1 - ratio(cpu, skeleton, variant)
+        earns = saved >= ABLATION_CPU_TARGET
+        if earns:
+            verdict = "kept: saves enough"
+        elif part.also_for:
+            verdict = f"kept for what the library lacks: {part.also_for}"
+        else:
+            verdict = "**replace with the library**"
+        rows.append(
+            [
+                part.language,
+                part.part,
+                part.library,
+                f"{skeleton.cpu_us_per_request:.1f}",
+                f"{variant.cpu_us_per_request:.1f}",
+                f"{saved:+.1%}",
+                fmt_ratio(ratio(throughput, skeleton, variant)),
+                verdict,
+            ]
+        )
+        verdicts.append(
+            f"{part.language}, {part.part}: saves {saved:+.1%} of CPU/req against "
+            f"{part.library} (target ≥ {ABLATION_CPU_TARGET:.0%}: {_yes(earns)})"
+        )
+    header = [
+        "language",
+        "hand-written part",
+        "library equivalent",
+        "CPU µs/req with the part",
+        "CPU µs/req with the library",
+        "CPU saved by the part",
+        "throughput part / library",
+        "verdict",
+    ]
+    return markdown_table(header, rows), verdicts
+
+
 def _rust_over_go(stats: Sequence[ServerStats]) -> str:
     rows = []
     for kind in (
@@ -261,6 +310,24 @@ def serving_section(report: Report) -> list[str]:
         out += [
             "Targets (skeleton with tracing → OTLP against the standard stack, both exporting "
             "every request's span):",
+            "",
+        ]
+        out += [f"- {line}" for line in verdicts]
+    table, verdicts = _ablation(stats)
+    if verdicts:
+        out += [
+            "",
+            "### Ablation: hand-written parts against their libraries",
+            "",
+            "Each row is the skeleton (tracing → OTLP) with one hand-written part swapped for the "
+            "library it replaces (benchmarks/ablation.py lists the edits), measured in the same "
+            "rounds. CPU saved is the share of the library variant's CPU per request that the "
+            f"part saves; a part must save at least {ABLATION_CPU_TARGET:.0%} or give way to the "
+            "library, unless it does something the library does not (the verdict says what). "
+            "Servers log to /dev/null here, where a write costs less than on the pipe to a log "
+            "shipper, so the log rows understate what buffering saves in production.",
+            "",
+            table,
             "",
         ]
         out += [f"- {line}" for line in verdicts]

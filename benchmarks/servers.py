@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from benchmarks.ablation import Part
 from benchmarks.common import HELLO_BODY, HELLO_PATH, BenchError, CommandLog, tail
 from generator.conformance import free_port
 
@@ -38,11 +39,13 @@ class Kind(Enum):
     SKELETON_OFF = "skeleton, OTEL_SDK_DISABLED"
     BARE = "bare"
     STANDARD = "standard stack, tracing → OTLP"
+    # The skeleton with one hand-written part swapped for its library (benchmarks/ablation.py).
+    ABLATED = "skeleton with a library part, tracing → OTLP"
 
     @property
     def exports(self) -> bool:
         """Whether this kind exports spans, and so needs a receiver."""
-        return self in (Kind.SKELETON_OTLP, Kind.SKELETON_SAMPLED, Kind.STANDARD)
+        return self in (Kind.SKELETON_OTLP, Kind.SKELETON_SAMPLED, Kind.STANDARD, Kind.ABLATED)
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,14 @@ class Variant:
     language: str
     kind: Kind
     binary: Path
+    part: Part | None = None  # for Kind.ABLATED: the part swapped for its library
 
     @property
     def label(self) -> str:
         if self.kind is Kind.BARE:
             return f"{self.language} bare {FRAMEWORK[self.language]}"
+        if self.part is not None:
+            return f"{self.language} skeleton without {self.part.slug}, tracing → OTLP"
         return f"{self.language} {self.kind.value}"
 
     @property

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,6 +18,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
 from benchmarks.__main__ import parse_args, variants_for
+from benchmarks.ablation import PARTS, Edit, Part, apply, parts_for
 from benchmarks.builds import build_sink, check_versions, lock_drift
 from benchmarks.common import BenchError, CommandLog
 from benchmarks.report import METRICS, Report, ratio, serving_section
@@ -133,12 +136,15 @@ def test_the_standard_stack_exports_and_says_when_it_is_ready() -> None:
 
 
 def test_every_language_runs_its_standard_stack_beside_the_others() -> None:
-    settings = parse_args(["--quick"])
+    settings = parse_args([])
     paths = {language: Path(f"/{language}") for language in settings.languages}
-    variants = variants_for(settings, paths, paths, paths)
+    ablated = {part: Path(f"/{part.slug}") for part in parts_for(settings.languages)}
+    variants = variants_for(settings, paths, paths, paths, ablated)
     for language in settings.languages:
-        kinds = [v.kind for v in variants if v.language == language]
-        assert sorted(kinds, key=lambda k: k.name) == sorted(Kind, key=lambda k: k.name)
+        kinds = {v.kind for v in variants if v.language == language}
+        assert kinds == set(Kind)
+        parts = [v.part for v in variants if v.language == language and v.part is not None]
+        assert parts == parts_for((language,))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -247,7 +253,7 @@ def test_ratios_pair_the_rounds_so_a_slow_stretch_cancels() -> None:
 def test_the_skeleton_and_its_standard_stack_run_back_to_back() -> None:
     settings = parse_args(["--quick"])
     paths = {language: Path(f"/{language}") for language in settings.languages}
-    kinds = [v.kind for v in variants_for(settings, paths, paths, paths)]
+    kinds = [v.kind for v in variants_for(settings, paths, paths, paths, {})]
     at = kinds.index(Kind.SKELETON_OTLP)
     assert kinds[at + 1] is Kind.STANDARD
 
@@ -258,3 +264,51 @@ def test_metrics_measured_once_are_a_ratio_of_their_values() -> None:
     skeleton.binary_bytes, standard.binary_bytes = 3 << 20, 2 << 20
     binary = next(metric for metric in METRICS if metric.name == "binary")
     assert ratio(binary, skeleton, standard) == pytest.approx(1.5)
+
+
+# -- the ablation -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("part", PARTS, ids=lambda part: f"{part.language}-{part.slug}")
+def test_every_ablation_edit_applies_to_the_current_template(
+    generated: Callable[[str], Path], part: Part, tmp_path: Path
+) -> None:
+    service = tmp_path / "svc"
+    shutil.copytree(generated(part.language), service)
+    before = {p: p.read_text() for p in service.rglob("*") if p.is_file()}
+    apply(part, service)
+    changed = [p for p in service.rglob("*") if p.is_file() and p.read_text() != before[p]]
+    assert changed, "the edits changed nothing"
+
+
+def test_an_ablation_edit_the_template_outgrew_fails_loudly(tmp_path: Path) -> None:
+    (tmp_path / "internal").mkdir()
+    (tmp_path / "internal" / "workers.go").write_text("package x\n\tgo p.work(job)\n")
+    stale = Part(
+        "go", "workers", "reuse", "go job()", "", (Edit("internal/workers.go", "gone", ""),)
+    )
+    with pytest.raises(BenchError, match="0 occurrences of 'gone'"):
+        apply(stale, tmp_path)
+    moved = Part("go", "workers", "reuse", "go job()", "", (Edit("x/workers.go", "go", ""),))
+    with pytest.raises(BenchError, match=re.escape("0 source files end with 'x/workers.go'")):
+        apply(moved, tmp_path)
+
+
+def test_the_ablation_table_keeps_a_part_only_for_a_measured_saving_or_a_stated_reason() -> None:
+    fast = Part("go", "workers", "goroutine reuse", "go job()", "", ())
+    slow = Part("go", "log-output", "buffered log output", "write per line", "", ())
+    needed = Part("go", "drain", "drain tracking", "Shutdown", "no dropped requests", ())
+    stats = [_stats("go", Kind.SKELETON_OTLP, 30_000, 30.0)]
+    for part, cpu in ((fast, 33.0), (slow, 30.9), (needed, 29.0)):
+        ablated = _stats("go", Kind.ABLATED, 29_000, cpu)
+        ablated.variant = Variant("go", Kind.ABLATED, Path("/x"), part)
+        stats.append(ablated)
+    text = _serving_report(stats)
+    table = text.split("### Ablation", 1)[1]
+    assert "| go | goroutine reuse | go job() | 30.0 | 33.0 | +9.1% |" in table
+    assert "kept: saves enough |" in table
+    assert "| go | buffered log output | write per line | 30.0 | 30.9 | +2.9% |" in table
+    assert "**replace with the library** |" in table
+    assert "| -3.4% | 1.03x | kept for what the library lacks: no dropped requests |" in table
+    assert "- go, buffered log output: saves +2.9% of CPU/req against write per line " in table
+    assert "(target ≥ 5%: **no**)" in table
