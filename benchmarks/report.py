@@ -121,8 +121,16 @@ def _servers_table(stats: Sequence[ServerStats]) -> str:
 
 
 def _by(stats: Sequence[ServerStats], language: str, kind: Kind) -> ServerStats | None:
+    """The server of this language and kind, not counting the ablation's own skeletons."""
     return next(
-        (s for s in stats if s.variant.language == language and s.variant.kind is kind), None
+        (
+            s
+            for s in stats
+            if s.variant.language == language
+            and s.variant.kind is kind
+            and s.variant.baseline_for is None
+        ),
+        None,
     )
 
 
@@ -177,16 +185,22 @@ def _skeleton_over_standard(stats: Sequence[ServerStats]) -> tuple[str, list[str
 
 def _ablation(stats: Sequence[ServerStats]) -> tuple[str, list[str]]:
     """Each hand-written part against its library: CPU per request with either, the share of
-    the library variant's CPU per request the part saves (median of the rounds' own ratios), and
+    the library variant's CPU per request the part saves (median of the rounds' own ratios, the
+    variant and the skeleton beside it running back to back), its range over the rounds, and
     whether that earns the part its place."""
     cpu, throughput = METRICS[3], METRICS[0]
     rows, verdicts = [], []
     for variant in (s for s in stats if s.variant.kind is Kind.ABLATED):
         part = variant.variant.part
-        skeleton = _by(stats, variant.variant.language, Kind.SKELETON_OTLP)
+        skeleton = next((s for s in stats if part and s.variant.baseline_for == part), None)
         if part is None or skeleton is None:
             continue
         saved = 1 - ratio(cpu, skeleton, variant)
+        per_round = [
+            1 - ours / theirs
+            for ours, theirs in zip(skeleton.cpu_per_request, variant.cpu_per_request, strict=False)
+            if theirs
+        ] or [saved]
         earns = saved >= ABLATION_CPU_TARGET
         if earns:
             verdict = "kept: saves enough"
@@ -202,6 +216,7 @@ def _ablation(stats: Sequence[ServerStats]) -> tuple[str, list[str]]:
                 f"{skeleton.cpu_us_per_request:.1f}",
                 f"{variant.cpu_us_per_request:.1f}",
                 f"{saved:+.1%}",
+                f"{min(per_round):+.0%} to {max(per_round):+.0%}",
                 fmt_ratio(ratio(throughput, skeleton, variant)),
                 verdict,
             ]
@@ -217,6 +232,7 @@ def _ablation(stats: Sequence[ServerStats]) -> tuple[str, list[str]]:
         "CPU µs/req with the part",
         "CPU µs/req with the library",
         "CPU saved by the part",
+        "saved, range over rounds",
         "throughput part / library",
         "verdict",
     ]
@@ -321,7 +337,9 @@ def serving_section(report: Report) -> list[str]:
             "",
             "Each row is the skeleton (tracing → OTLP) with one hand-written part swapped for the "
             "library it replaces (benchmarks/ablation.py lists the edits), measured in the same "
-            "rounds. CPU saved is the share of the library variant's CPU per request that the "
+            "rounds right after a skeleton of its own (the servers table's rows marked beside), "
+            "which it is compared with. CPU saved is the share of the library variant's CPU per "
+            "request that the "
             f"part saves; a part must save at least {ABLATION_CPU_TARGET:.0%} or give way to the "
             "library, unless it does something the library does not (the verdict says what). "
             "Servers log to /dev/null here, where a write costs less than on the pipe to a log "

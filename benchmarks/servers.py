@@ -54,6 +54,9 @@ class Variant:
     kind: Kind
     binary: Path
     part: Part | None = None  # for Kind.ABLATED: the part swapped for its library
+    # For a skeleton run right before the ablation variant of this part, so that the two are
+    # compared back to back in every round (a noisy machine drifts within a round).
+    baseline_for: Part | None = None
 
     @property
     def label(self) -> str:
@@ -61,6 +64,8 @@ class Variant:
             return f"{self.language} bare {FRAMEWORK[self.language]}"
         if self.part is not None:
             return f"{self.language} skeleton without {self.part.slug}, tracing → OTLP"
+        if self.baseline_for is not None:
+            return f"{self.language} {self.kind.value} (beside {self.baseline_for.slug})"
         return f"{self.language} {self.kind.value}"
 
     @property
