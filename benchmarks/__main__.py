@@ -50,7 +50,7 @@ def parse_args(argv: list[str]) -> Settings:
         description="Benchmark scaffold's generated services against bare gin/axum and "
         "against gin/axum with their ecosystems' standard instrumentation, generation time and "
         "build cost; print the tables and write benchmarks/RESULTS.md.",
-        epilog="The full run takes about 14-17 minutes on 2 cores; --quick about 2 minutes "
+        epilog="The full run takes about 15-18 minutes on 2 cores; --quick about 2 minutes "
         "with warm caches. See benchmarks/README.md.",
     )
     parser.add_argument(

@@ -49,6 +49,9 @@ class Part:
     # the table says so); empty for a part whose only reason is speed.
     also_for: str
     edits: tuple[Edit, ...]
+    # For benchmarks/profile.py (Go only): a pprof regexp matching the functions in whose stacks
+    # the part, or the library instead, spends its CPU; "" when the part is not profiled.
+    profile_focus: str = ""
 
 
 _GO_OTELHTTP_IMPORT = '"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"'
@@ -67,6 +70,8 @@ PARTS: tuple[Part, ...] = (
                 "\tgo job()\n",
             ),
         ),
+        # Growing, starting and ending goroutines; handing a job over (select, timer).
+        profile_focus=r"^runtime\.(copystack|newproc|goexit0|selectgo)$|^time\.\(\*Timer\)\.Reset$",
     ),
     Part(
         "go",
@@ -81,6 +86,7 @@ PARTS: tuple[Part, ...] = (
                 "\t\tbuf:  bufio.NewWriterSize(w, size),\n\t\tclosed: true,\n",
             ),
         ),
+        profile_focus=r"telemetry\.\(\*Output\)\.(Write|Flush)$",
     ),
     Part(
         "go",
@@ -170,6 +176,22 @@ PARTS: tuple[Part, ...] = (
         ),
     ),
 )
+
+
+def verdict(part: Part, earns: bool, *, dissent: int = 0, rounds: int = 0) -> str:
+    """What the measurements say to do with part: keep it for its saving, keep it for what the
+    library lacks, replace it, or (dissent: that many of rounds disagree with the median) wait
+    for the profile to decide."""
+    if earns and not dissent:
+        return "kept: saves enough"
+    if part.also_for:
+        return f"kept for what the library lacks: {part.also_for}"
+    if dissent:
+        return (
+            f"**inconclusive**: {dissent} of {rounds} rounds fall on the other side of "
+            f"{ABLATION_CPU_TARGET:.0%}; the CPU profile decides (README.md, Profiling)"
+        )
+    return "**replace with the library**"
 
 
 def parts_for(languages: tuple[str, ...]) -> list[Part]:

@@ -23,6 +23,9 @@ POLL_INTERVAL_SECONDS = 0.002
 FRAMEWORK = {"go": "gin", "rust": "axum"}
 
 
+# The contract's switch for Go's pprof endpoints (operability.profiling_variable).
+PROFILING_VARIABLE = "PPROF_ENABLED"
+
 # The sampled skeleton keeps one trace in ten: the standard OTEL_TRACES_SAMPLER knob, which both
 # SDKs read, and what a busy production service would typically set.
 SAMPLED_RATIO = "0.1"
@@ -57,6 +60,8 @@ class Variant:
     # For a skeleton run right before the ablation variant of this part, so that the two are
     # compared back to back in every round (a noisy machine drifts within a round).
     baseline_for: Part | None = None
+    # Serve Go's pprof profiles on the metrics port (benchmarks/profile.py).
+    profiling: bool = False
 
     @property
     def label(self) -> str:
@@ -80,6 +85,8 @@ class Variant:
         if self.kind is Kind.BARE:
             return env
         env["METRICS_PORT"] = str(free_port())
+        if self.profiling:
+            env[PROFILING_VARIABLE] = "true"
         if self.kind is Kind.SKELETON_OFF:
             env["OTEL_SDK_DISABLED"] = "true"
             return env
@@ -110,14 +117,25 @@ def http_status(port: int, path: str) -> int | None:
 
 
 class Server:
-    """One server process pinned to a CPU, its output discarded (as a log shipper would)."""
+    """One server process pinned to a CPU, its stdout a pipe that a reader on another CPU drains.
 
-    def __init__(self, variant: Variant, cpu: int, otlp_endpoint: str | None = None) -> None:
+    In production a service logs to the pipe its container runtime reads, and every write(2)
+    there costs more than one to /dev/null: the copy into the pipe, and waking the reader. So the
+    server writes to a pipe here too, and `cat` reads it, pinned to the load generator's CPU
+    (log_cpu), as the runtime's shim would on a core of its own.
+    """
+
+    def __init__(
+        self, variant: Variant, cpu: int, log_cpu: int, otlp_endpoint: str | None = None
+    ) -> None:
         self.variant = variant
         self.cpu = cpu
+        self.log_cpu = log_cpu
         self.otlp_endpoint = otlp_endpoint
         self.port = 0
+        self.env: dict[str, str] = {}  # what start() ran it with
         self._process: subprocess.Popen[bytes] | None = None
+        self._log_reader: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -141,6 +159,7 @@ class Server:
         """Spawn the server; return the seconds from spawn to its first 200 on the ready path."""
         self.port = free_port()
         env = self.variant.env(self.port, self.otlp_endpoint)
+        self.env = env
         if commands is not None:
             commands.add_text(self._shown_command(env))
         begin = time.perf_counter()
@@ -148,9 +167,18 @@ class Server:
             self._argv(),
             env=env,
             stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self._log_reader = subprocess.Popen(
+            ["taskset", "-c", str(self.log_cpu), "cat"],
+            stdin=self._process.stdout,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        if self._process.stdout is not None:
+            # The reader holds the pipe now; the server sees EPIPE only if the reader dies.
+            self._process.stdout.close()
         deadline = begin + READY_TIMEOUT_SECONDS
         while True:
             if http_status(self.port, self.variant.ready_path) == 200:
@@ -158,6 +186,7 @@ class Server:
             code = self._process.poll()
             if code is not None:
                 self._process = None
+                self._stop_log_reader()
                 raise BenchError(
                     f"{self.variant.label} exited with code {code} before it was ready:\n"
                     + self._diagnose(env)
@@ -224,14 +253,25 @@ class Server:
     def stop(self) -> None:
         """SIGTERM (skeletons drain and flush telemetry), SIGKILL if it takes too long."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._stop_log_reader()
+
+    def _stop_log_reader(self) -> None:
+        """The reader ends by itself when the server's end of the pipe closes."""
+        reader, self._log_reader = self._log_reader, None
+        if reader is None:
             return
-        process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            reader.wait(timeout=STOP_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            reader.kill()
+            reader.wait()
 
 
 class SpanSink:

@@ -116,7 +116,12 @@ def _measure_startup(
     for run in range(settings.startup_runs):
         log(f"start-up run {run + 1}/{settings.startup_runs}")
         for entry in _alternating(stats, run):
-            server = Server(entry.variant, settings.server_cpu, endpoints.get(entry.variant.label))
+            server = Server(
+                entry.variant,
+                settings.server_cpu,
+                settings.load.cpu,
+                endpoints.get(entry.variant.label),
+            )
             try:
                 entry.startup.append(server.start(commands))
             finally:
@@ -133,7 +138,12 @@ def _measure_load(
     servers: dict[int, Server] = {}
     try:
         for index, entry in enumerate(stats):
-            server = Server(entry.variant, settings.server_cpu, endpoints.get(entry.variant.label))
+            server = Server(
+                entry.variant,
+                settings.server_cpu,
+                settings.load.cpu,
+                endpoints.get(entry.variant.label),
+            )
             servers[index] = server
             server.start()
             server.check_hello()

@@ -103,7 +103,7 @@ def test_each_variant_gets_a_minimal_environment(
 
 
 def test_cpu_time_is_read_from_the_server_process() -> None:
-    server = Server(Variant("go", Kind.BARE, Path(sys.executable)), cpu=0)
+    server = Server(Variant("go", Kind.BARE, Path(sys.executable)), cpu=0, log_cpu=0)
     with pytest.raises(BenchError, match="not running"):
         server.cpu_seconds()
     burn = (
@@ -124,6 +124,44 @@ def test_cpu_time_is_read_from_the_server_process() -> None:
         process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+_LOGGING_SERVER = """#!{python}
+import http.server, os, sys
+# More than a pipe holds: were nothing reading stdout, this would block before serving.
+for _ in range(1024):
+    sys.stdout.write("x" * 1023 + "\\n")
+sys.stdout.flush()
+
+
+class Ok(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Ok).serve_forever()
+"""
+
+
+def test_server_logs_go_to_a_pipe_that_a_reader_drains(tmp_path: Path) -> None:
+    binary = tmp_path / "logging-server"
+    binary.write_text(_LOGGING_SERVER.format(python=sys.executable))
+    binary.chmod(0o755)
+    server = Server(Variant("go", Kind.BARE, binary), cpu=0, log_cpu=0)
+    try:
+        assert server.start() < 10
+        assert server._process is not None
+        assert server._log_reader is not None
+        pipe = Path(f"/proc/{server._process.pid}/fd/1").readlink()
+        assert str(pipe).startswith("pipe:")
+        assert Path(f"/proc/{server._log_reader.pid}/fd/0").readlink() == pipe
+    finally:
+        server.stop()
+    assert server._log_reader is None
 
 
 def test_the_standard_stack_exports_and_says_when_it_is_ready() -> None:
@@ -298,6 +336,7 @@ def test_the_ablation_table_keeps_a_part_only_for_a_measured_saving_or_a_stated_
     fast = Part("go", "workers", "goroutine reuse", "go job()", "", ())
     slow = Part("go", "log-output", "buffered log output", "write per line", "", ())
     needed = Part("go", "drain", "drain tracking", "Shutdown", "no dropped requests", ())
+    noisy = Part("rust", "log-writer", "buffered writer", "stdout", "", ())
     # The main skeleton is slower than the ablation's own: each part is compared with the
     # skeleton that ran right before it, never with this one.
     stats = [_stats("go", Kind.SKELETON_OTLP, 20_000, 50.0)]
@@ -308,6 +347,15 @@ def test_the_ablation_table_keeps_a_part_only_for_a_measured_saving_or_a_stated_
         ablated.variant = Variant("go", Kind.ABLATED, Path("/x"), part)
         stats += [beside, ablated]
     beside.cpu_per_request = [25e-6, 35e-6]  # the rounds disagree: 25/29 and 35/29
+    # A part whose rounds disagree as much, with no other reason to be there, is not judged on
+    # the median: one round more could turn the verdict.
+    noisy_beside = _stats("rust", Kind.SKELETON_OTLP, 30_000, 30.0)
+    noisy_beside.variant = Variant("rust", Kind.SKELETON_OTLP, Path("/x"), baseline_for=noisy)
+    noisy_beside.cpu_per_request = [25e-6, 35e-6, 31e-6]
+    noisy_ablated = _stats("rust", Kind.ABLATED, 29_000, 29.0)
+    noisy_ablated.variant = Variant("rust", Kind.ABLATED, Path("/x"), noisy)
+    noisy_ablated.cpu_per_request = [29e-6, 29e-6, 29e-6]
+    stats += [noisy_beside, noisy_ablated]
     text = _serving_report(stats)
     table = text.split("### Ablation", 1)[1]
     assert "| go | goroutine reuse | go job() | 30.0 | 33.0 | +9.1% | +9% to +9% |" in table
@@ -319,3 +367,9 @@ def test_the_ablation_table_keeps_a_part_only_for_a_measured_saving_or_a_stated_
     assert "| go skeleton, tracing → OTLP (beside drain) | 30,000 |" in text
     assert "- go, buffered log output: saves +2.9% of CPU/req against write per line " in table
     assert "(target ≥ 5%: **no**)" in table
+    assert (
+        "| rust | buffered writer | stdout | 31.0 | 29.0 | -6.9% | -21% to +14% | 1.03x | "
+        "**inconclusive**: 1 of 3 rounds fall on the other side of 5%" in table
+    )
+    assert "- rust, buffered writer: saves -6.9% of CPU/req against stdout " in table
+    assert "(target ≥ 5%: inconclusive)" in table
