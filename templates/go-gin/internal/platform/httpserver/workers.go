@@ -7,8 +7,8 @@ const workerIdleTimeout = 10 * time.Second
 
 // workers runs each request's handler on a goroutine of its own, as the timeout layer needs,
 // but reuses goroutines that finished a request instead of starting a new one each time: a new
-// goroutine's stack starts small and is grown (copied) again for every request, which cost
-// more than the handler of the example route.
+// goroutine's stack starts small and is grown (copied) again for every request. scaffold's
+// benchmarks measure reuse against a goroutine per request (the ablation in RESULTS.md).
 type workers struct {
 	idle        chan func() // unbuffered: a send succeeds only when a worker is waiting
 	idleTimeout time.Duration
@@ -31,7 +31,7 @@ func (p *workers) work(job func()) {
 	timer := time.NewTimer(p.idleTimeout)
 	defer timer.Stop()
 	for {
-		job()
+		job() // job is dead from here until the next one: an idle worker holds no request
 		timer.Reset(p.idleTimeout)
 		select {
 		case job = <-p.idle:

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"weak"
 )
 
 func TestWorkersRunEveryJob(t *testing.T) {
@@ -53,6 +54,29 @@ func TestIdleWorkersEnd(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d goroutines 5 s after the job, %d before", runtime.NumGoroutine(), before)
 		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// An idle worker must not keep its last request (the closure holds the request, the response
+// buffer and the context) alive until the next one comes or the worker ends.
+func TestIdleWorkersLetGoOfTheFinishedJob(t *testing.T) {
+	pool := newWorkers(time.Minute) // the worker stays idle for the whole test
+	request := new([1 << 16]byte)
+	released := weak.Make(request)
+	ran := make(chan struct{})
+	pool.run(func() {
+		request[0] = 1
+		close(ran)
+	})
+	<-ran
+	request = nil
+	deadline := time.Now().Add(5 * time.Second)
+	for released.Value() != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("an idle worker still holds the closure of the job it finished")
+		}
+		runtime.GC()
 		time.Sleep(5 * time.Millisecond)
 	}
 }
