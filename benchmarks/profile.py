@@ -156,7 +156,6 @@ def report(profiles: Sequence[PartProfile], *, rounds: int, seconds: int) -> str
 
 
 def _profile_once(
-    binary: Path,
     variant: Variant,
     server_cpu: int,
     load: Load,
@@ -190,7 +189,7 @@ def _profile_once(
     finally:
         server.stop()
     traces = subprocess.run(
-        ["go", "tool", "pprof", "-traces", str(binary), str(destination)],
+        ["go", "tool", "pprof", "-traces", str(variant.binary), str(destination)],
         capture_output=True,
         text=True,
         timeout=PPROF_TIMEOUT,
@@ -222,7 +221,6 @@ def measure(rounds: int, seconds: int, workdir: Path) -> list[PartProfile]:
         for round_index in range(rounds):
             log(f"round {round_index + 1}/{rounds}: the skeleton")
             stacks = _profile_once(
-                skeleton,
                 Variant("go", Kind.SKELETON_OTLP, skeleton, profiling=True),
                 cpus[0],
                 load,
@@ -236,10 +234,8 @@ def measure(rounds: int, seconds: int, workdir: Path) -> list[PartProfile]:
             for profile in profiles:
                 part = profile.part
                 log(f"round {round_index + 1}/{rounds}: without {part.slug}")
-                binary = variants[part]
                 stacks = _profile_once(
-                    binary,
-                    Variant("go", Kind.ABLATED, binary, part, profiling=True),
+                    Variant("go", Kind.ABLATED, variants[part], part, profiling=True),
                     cpus[0],
                     load,
                     receiver.endpoint,
