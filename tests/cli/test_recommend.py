@@ -32,7 +32,7 @@ def recommend_json(invoke: Invoke, *args: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("traits", "language", "template", "first_reason"),
     [
-        ({}, "go", "go-gin", ("workload", "io", "go")),
+        ({}, "go", "go-gin", ("prior", "baseline", "go")),
         (
             {"latency": "ultra", "workload": "cpu"},
             "rust",
@@ -83,9 +83,20 @@ def test_json_reports_the_rust_caveat_for_a_team_without_rust(invoke: Invoke) ->
     assert any("rust_skill=none" in caveat for caveat in data["caveats"])
 
 
-def test_trait_spelling_is_forgiving(invoke: Invoke) -> None:
-    data = recommend_json(invoke, "--trait", " Change-Rate = HIGH ")
+def test_trait_spelling_forgives_spaces_and_dashes(invoke: Invoke) -> None:
+    data = recommend_json(invoke, "--trait", " change-rate = high ")
     assert data["traits"]["change_rate"] == "high"
+
+
+@pytest.mark.parametrize("pair", ["Latency=Strict", " Change-Rate = HIGH "])
+def test_other_cases_are_refused_with_a_hint(invoke: Invoke, pair: str) -> None:
+    result = invoke("recommend", "--trait", pair, "--json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "not lower case" in result.stderr
+    expected = "latency=strict" if "Latency" in pair else "change_rate=high"
+    assert f"did you mean --trait {expected}?" in result.stderr
 
 
 def test_human_output(invoke: Invoke) -> None:
@@ -93,7 +104,9 @@ def test_human_output(invoke: Invoke) -> None:
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert out.startswith("Recommendation: Rust (template rust-axum)\n")
-    assert "Confidence:     0.95 (Rust ahead by 6 points)" in out
+    rec = recommend({"latency": "ultra", "workload": "cpu"})
+    margin = rec.scores["rust"] - rec.scores["go"]
+    assert f"Confidence:     {rec.confidence:.2f} (Rust ahead by {margin:g} points)" in out
     assert "Reasons, heaviest first:" in out
     reasons = out[out.index("Reasons, heaviest first:") :]
     assert reasons.index("latency") < reasons.index("workload")

@@ -15,6 +15,9 @@ from generator.errors import UsageError
 from generator.recommender import (
     BASELINE_GO,
     CLOSE_CALL_CONFIDENCE,
+    GC_CAP,
+    LATER_TRAITS,
+    PRIOR,
     TRAITS,
     WEIGHTS,
     Recommendation,
@@ -44,6 +47,10 @@ ISSUE_VOCABULARY = {
     "deadline": ("relaxed", "normal", "urgent"),
     "integrations": ("few", "many"),
     "platform": ("none", "go", "rust", "mixed"),
+    # issue 17: the neutral value first
+    "cost_pressure": ("medium", "low", "high"),
+    "key_libraries": ("either", "go", "rust"),
+    "exposure": ("internal", "untrusted"),
 }
 
 
@@ -78,7 +85,17 @@ def test_defaults_describe_an_ordinary_internal_service() -> None:
         "deadline": "normal",
         "integrations": "few",
         "platform": "none",
+        "cost_pressure": "medium",
+        "key_libraries": "either",
+        "exposure": "internal",
     }
+
+
+def test_later_traits_are_neutral_by_default() -> None:
+    """Answers files from before issue 17 lack these; reading them as defaults changes nothing."""
+    assert LATER_TRAITS == ("cost_pressure", "key_libraries", "exposure")
+    for name in LATER_TRAITS:
+        assert WEIGHTS[name][TRAITS[name].default] is None
 
 
 # --- realistic profiles ----------------------------------------------------------------------
@@ -371,8 +388,8 @@ def test_deterministic(traits: dict[str, str]) -> None:
     assert format_recommendation(recommend(traits)) == format_recommendation(first)
 
 
-# (trait, direction): moving the trait up its ordered values never moves the answer away from
-# `direction`. The first twelve are the issue's list; rust_skill is the mirror of go_skill.
+# (trait, direction): moving the trait up its scale never moves the answer away from `direction`.
+# The first twelve are issue 4's list; rust_skill mirrors go_skill; issue 17 adds the last two.
 MONOTONE = [
     ("latency", "rust"),
     ("workload", "rust"),
@@ -386,12 +403,20 @@ MONOTONE = [
     ("deadline", "go"),
     ("integrations", "go"),
     ("rust_skill", "rust"),
+    ("cost_pressure", "rust"),
+    ("exposure", "rust"),
 ]
+
+
+def test_every_ordered_trait_is_checked_for_monotonicity() -> None:
+    ordered = {name for name, trait in TRAITS.items() if trait.scale}
+    assert ordered == {name for name, _ in MONOTONE}
+    assert TRAITS["cost_pressure"].scale == ("low", "medium", "high")
 
 
 @pytest.mark.parametrize(("trait", "direction"), MONOTONE)
 def test_monotone(trait: str, direction: str) -> None:
-    values = TRAITS[trait].values
+    values = TRAITS[trait].scale
 
     @PROPERTY_SETTINGS
     @given(full_traits, st.data())
@@ -408,25 +433,84 @@ def test_monotone(trait: str, direction: str) -> None:
     check()
 
 
-@pytest.mark.parametrize(("platform", "direction"), [("go", "go"), ("rust", "rust")])
-@PROPERTY_SETTINGS
-@given(traits=full_traits)
-def test_platform_in_its_own_language_never_moves_away_from_it(
-    platform: str, direction: str, traits: dict[str, str]
+# The traits the model's interactions join (GC cap, lapses). Every other trait adds a constant
+# that does not depend on them, so checking every combination of these with the rest at their
+# defaults proves monotonicity over the whole trait space, not only the sampled part of it.
+INTERACTING = (
+    "latency",
+    "layer",
+    "concurrency",
+    "workload",
+    "cost_pressure",
+    "integrations",
+    "key_libraries",
+)
+
+
+def _combinations(names: tuple[str, ...]) -> list[dict[str, str]]:
+    combos: list[dict[str, str]] = [{}]
+    for name in names:
+        combos = [{**combo, name: value} for combo in combos for value in TRAITS[name].values]
+    return combos
+
+
+def test_monotone_exhaustively_where_traits_interact() -> None:
+    moves = [(name, d) for name, d in MONOTONE if name in INTERACTING]
+    moves += [("key_libraries", "rust"), ("key_libraries", "go")]
+    checked = 0
+    for combo in _combinations(INTERACTING):
+        base = _margin(recommend(combo))
+        for name, direction in moves:
+            sign = 1 if direction == "rust" else -1
+            if name == "key_libraries":
+                changed = _margin(recommend({**combo, name: direction}))
+                assert sign * changed >= sign * base, (combo, name)
+                continue
+            scale = TRAITS[name].scale
+            position = scale.index(combo[name])
+            for higher in scale[position + 1 :]:
+                changed = _margin(recommend({**combo, name: higher}))
+                assert sign * changed >= sign * base, (combo, name, higher)
+                checked += 1
+    assert checked > 1000
+
+
+@pytest.mark.parametrize(
+    ("trait", "value", "direction"),
+    [
+        ("platform", "go", "go"),
+        ("platform", "rust", "rust"),
+        ("key_libraries", "go", "go"),
+        ("key_libraries", "rust", "rust"),
+    ],
+)
+def test_a_categorical_value_never_moves_away_from_its_language(
+    trait: str, value: str, direction: str
 ) -> None:
-    before = recommend(traits)
-    after = recommend({**traits, "platform": platform})
-    if before.language == direction:
-        assert after.language == direction
+    @PROPERTY_SETTINGS
+    @given(full_traits)
+    def check(traits: dict[str, str]) -> None:
+        before = recommend(traits)
+        after = recommend({**traits, trait: value})
+        if before.language == direction:
+            assert after.language == direction
+        sign = 1 if direction == "rust" else -1
+        assert sign * _margin(after) >= sign * _margin(before)
+
+    check()
 
 
 @PROPERTY_SETTINGS
 @given(full_traits)
 def test_reasons_name_known_traits_and_their_actual_values(traits: dict[str, str]) -> None:
     rec = recommend(traits)
+    prior = [r for r in rec.reasons if r.trait == PRIOR]
+    assert len(prior) == 1
+    assert (prior[0].value, prior[0].favors, prior[0].weight) == ("baseline", "go", BASELINE_GO)
     for reason in rec.reasons:
-        assert reason.trait in TRAITS
-        assert reason.value == rec.traits[reason.trait] == traits[reason.trait]
+        if reason.trait != PRIOR:
+            assert reason.trait in TRAITS
+            assert reason.value == rec.traits[reason.trait] == traits[reason.trait]
         assert reason.favors in ("go", "rust")
         assert reason.weight > 0
         assert reason.why
@@ -435,18 +519,100 @@ def test_reasons_name_known_traits_and_their_actual_values(traits: dict[str, str
     assert [r.weight for r in rec.reasons] == sorted((r.weight for r in rec.reasons), reverse=True)
     assert len({r.trait for r in rec.reasons}) == len(rec.reasons)
     moved = {name for name, value in rec.traits.items() if WEIGHTS[name][value] is not None}
-    assert {r.trait for r in rec.reasons} == moved
+    assert {r.trait for r in rec.reasons} - {PRIOR} <= moved
 
 
 @PROPERTY_SETTINGS
 @given(full_traits)
-def test_scores_are_the_baseline_plus_the_reasons(traits: dict[str, str]) -> None:
+def test_every_verdict_has_a_reason_that_favours_it(traits: dict[str, str]) -> None:
     rec = recommend(traits)
-    go = BASELINE_GO + sum(r.weight for r in rec.reasons if r.favors == "go")
+    assert any(reason.favors == rec.language for reason in rec.reasons)
+
+
+@PROPERTY_SETTINGS
+@given(full_traits)
+def test_scores_are_the_sum_of_the_reasons(traits: dict[str, str]) -> None:
+    rec = recommend(traits)
+    go = sum(r.weight for r in rec.reasons if r.favors == "go")
     rust = sum(r.weight for r in rec.reasons if r.favors == "rust")
     assert rec.scores == {"go": pytest.approx(go), "rust": pytest.approx(rust)}
-    assert rec.language == ("rust" if rust > go else "go")
+    assert rec.language == ("rust" if rust > go + 1e-9 else "go")
     assert rec.template == {"go": "go-gin", "rust": "rust-axum"}[rec.language]
+
+
+@PROPERTY_SETTINGS
+@given(full_traits)
+def test_the_gc_traits_count_as_one_argument(traits: dict[str, str]) -> None:
+    rec = recommend(traits)
+    gc = sum(
+        r.weight
+        for r in rec.reasons
+        if r.trait in ("latency", "layer", "concurrency") and r.favors == "rust"
+    )
+    assert gc <= GC_CAP
+    capped = any(caveat.startswith("Capped:") for caveat in rec.caveats)
+    raw = sum(
+        pull.weight
+        for name in ("latency", "layer", "concurrency")
+        if (pull := WEIGHTS[name][traits[name]]) is not None and pull.favors == "rust"
+    )
+    assert capped == (raw > GC_CAP)
+    assert gc == pytest.approx(min(raw, GC_CAP))
+
+
+def test_the_gc_cap_in_one_profile() -> None:
+    rec = recommend({"latency": "ultra", "layer": "network", "concurrency": "massive"})
+    weights = {r.trait: r.weight for r in rec.reasons}
+    assert weights["latency"] == 4
+    assert "layer" not in weights
+    assert "concurrency" not in weights
+    assert any("layer=network, concurrency=massive count for less" in c for c in rec.caveats)
+
+
+def test_io_favours_go_only_at_ordinary_budgets_and_costs() -> None:
+    ordinary = recommend({"workload": "io"})
+    assert any(r.trait == "workload" and r.favors == "go" for r in ordinary.reasons)
+    for pressing in ({"latency": "strict"}, {"latency": "ultra"}, {"cost_pressure": "high"}):
+        rec = recommend({"workload": "io", **pressing})
+        assert all(r.trait != "workload" for r in rec.reasons), pressing
+        assert "workload=io:" in format_recommendation(rec)
+
+
+def test_integrations_count_only_when_the_team_would_write_them() -> None:
+    assert any(r.trait == "integrations" for r in recommend({"integrations": "many"}).reasons)
+    rec = recommend({"integrations": "many", "key_libraries": "rust"})
+    assert all(r.trait != "integrations" for r in rec.reasons)
+
+
+def test_a_payments_api_is_not_pushed_to_rust_by_criticality_alone() -> None:
+    assert recommend({"safety": "critical"}).language == "go"
+    assert recommend({"safety": "critical", "go_skill": "strong"}).language == "go"
+
+
+def test_strong_skill_counts_the_same_for_both_languages() -> None:
+    go = WEIGHTS["go_skill"]["strong"]
+    rust = WEIGHTS["rust_skill"]["strong"]
+    assert go is not None
+    assert rust is not None
+    assert go.weight == rust.weight
+
+
+@PROPERTY_SETTINGS
+@given(full_traits)
+def test_the_prior_deciding_is_said(traits: dict[str, str]) -> None:
+    rec = recommend(traits)
+    without_prior = sum(
+        (r.weight if r.favors == "rust" else -r.weight) for r in rec.reasons if r.trait != PRIOR
+    )
+    said = any(caveat.startswith("The prior decided") for caveat in rec.caveats)
+    assert said == (rec.language == "go" and without_prior >= -1e-9)
+
+
+def test_the_prior_alone_decides_a_tie_of_traits() -> None:
+    rec = recommend({"workload": "mixed"})
+    assert rec.language == "go"
+    assert [r.trait for r in rec.reasons] == [PRIOR]
+    assert any("The prior decided: the traits alone are even" in c for c in rec.caveats)
 
 
 @PROPERTY_SETTINGS
@@ -469,6 +635,30 @@ def test_caveats_follow_the_situation(traits: dict[str, str]) -> None:
         assert any("deadline=urgent" in caveat for caveat in rec.caveats)
     if rec.language == "rust" and traits["rust_skill"] == "some":
         assert any("rust_skill=some" in caveat for caveat in rec.caveats)
+    if rec.language == "go" and traits["exposure"] == "untrusted":
+        assert any("exposure=untrusted" in caveat for caveat in rec.caveats)
+    if rec.language != traits["key_libraries"] != "either":
+        assert any(f"key_libraries={traits['key_libraries']}" in c for c in rec.caveats)
+    technical = [c for c in rec.caveats if c.startswith("The technical traits pull toward Rust")]
+    if technical:
+        points = float(re.findall(r": ([\d.]+) points?\)", technical[0])[0])
+        counted = sum(
+            r.weight
+            for r in rec.reasons
+            if r.favors == "rust"
+            and r.trait
+            in (
+                "latency",
+                "workload",
+                "memory",
+                "concurrency",
+                "safety",
+                "layer",
+                "cost_pressure",
+                "exposure",
+            )
+        )
+        assert points == pytest.approx(counted), "the caveat adds the points the reasons show"
     assert len(set(rec.caveats)) == len(rec.caveats)
 
 
@@ -501,8 +691,8 @@ def test_all_defaults_give_go() -> None:
 
 
 def test_a_tie_goes_to_go() -> None:
-    # memory=limited (+1.5) and deadline=relaxed (+0.5) exactly match Go's baseline of 2.
-    rec = recommend({"workload": "mixed", "memory": "limited", "deadline": "relaxed"})
+    # memory=limited (+1.5) exactly matches Go's prior of 1.5 once workload is not io.
+    rec = recommend({"workload": "mixed", "memory": "limited"})
     assert rec.scores["go"] == rec.scores["rust"]
     assert rec.language == "go"
     assert rec.confidence == 0.5
@@ -510,14 +700,26 @@ def test_a_tie_goes_to_go() -> None:
 
 
 def test_the_model_guard_rejects_a_non_monotone_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.recommender import _engine as engine
+    from generator.recommender import weights
 
-    engine._check_model()
+    weights.check_model()
     broken = {name: dict(pulls) for name, pulls in WEIGHTS.items()}
     broken["latency"]["ultra"] = broken["latency"]["relaxed"]
-    monkeypatch.setattr(engine, "WEIGHTS", broken)
+    monkeypatch.setattr(weights, "WEIGHTS", broken)
     with pytest.raises(RuntimeError, match="latency"):
-        engine._check_model()
+        weights.check_model()
+
+
+def test_the_model_guard_keeps_later_traits_neutral_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from generator.recommender import weights
+
+    broken = {name: dict(pulls) for name, pulls in WEIGHTS.items()}
+    broken["cost_pressure"]["medium"] = broken["cost_pressure"]["high"]
+    monkeypatch.setattr(weights, "WEIGHTS", broken)
+    with pytest.raises(RuntimeError, match="cost_pressure"):
+        weights.check_model()
 
 
 # --- JSON shape ------------------------------------------------------------------------------
@@ -560,11 +762,32 @@ def test_to_dict_has_exactly_the_issue_shape(traits: dict[str, str]) -> None:
 
 def test_parse_traits_reads_key_value_pairs() -> None:
     assert parse_traits([]) == {}
-    assert parse_traits(["latency=ultra", " workload = CPU ", "change-rate=high"]) == {
+    assert parse_traits(["latency=ultra", " workload = cpu ", "change-rate=high"]) == {
         "latency": "ultra",
         "workload": "cpu",
         "change_rate": "high",
     }
+
+
+@pytest.mark.parametrize(
+    ("pair", "hint"),
+    [
+        ("Latency=Strict", "did you mean --trait latency=strict?"),
+        ("latency=STRICT", "did you mean --trait latency=strict?"),
+        ("Cost_Pressure=high", "did you mean --trait cost_pressure=high?"),
+    ],
+)
+def test_parse_traits_refuses_other_cases_with_a_hint(pair: str, hint: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_traits([pair])
+    assert caught.value.exit_code == 2
+    assert "not lower case" in caught.value.message
+    assert caught.value.hint == hint
+
+
+def test_parse_traits_reports_the_real_problem_when_lower_case_would_not_help() -> None:
+    with pytest.raises(UsageError, match="unknown trait 'speed'"):
+        parse_traits(["Speed=Fast"])
 
 
 @PROPERTY_SETTINGS
@@ -589,7 +812,7 @@ ALL_TRAIT_NAMES = ", ".join(ISSUE_VOCABULARY)
             ["latency=strict", "latency=ultra"],
             ["given twice", "'strict'", "'ultra'", "relaxed, standard, strict, ultra"],
         ),
-        (["latency=strict", "LATENCY=strict"], ["given twice"]),
+        (["latency=strict", "latency=strict"], ["given twice"]),
     ],
 )
 def test_parse_traits_errors(pairs: list[str], must_contain: list[str]) -> None:
@@ -644,7 +867,8 @@ def test_format_recommendation_table() -> None:
     lines = text.splitlines()
     header = next(line for line in lines if line.strip().startswith("trait"))
     assert re.match(r"^  trait\s+value\s+favors\s+weight\s+why$", header)
-    assert any(re.match(r"^  latency\s+ultra\s+Rust\s+\+5\s+", line) for line in lines)
+    assert any(re.match(r"^  latency\s+ultra\s+Rust\s+\+4\s+", line) for line in lines)
+    assert any(re.match(r"^  prior\s+baseline\s+Go\s+\+1.5\s+", line) for line in lines)
     assert any(re.match(r"^  rust_skill\s+none\s+Go\s+\+3\s+", line) for line in lines)
     assert "Caveats:" in lines
     assert "Neutral:" in text

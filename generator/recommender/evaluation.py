@@ -1,0 +1,248 @@
+"""Check the recommender against published production decisions between Go and Rust.
+
+`tests/data/recommender/decisions.yml` holds real decisions (with sources), each mapped onto the
+trait vocabulary without looking at the weights. This module replays them through `recommend`
+and reports how often it agrees with the teams, overall, on the dev half the weights and the
+confidence scale were shaped on, and on the held-out third it never saw; and how well its
+confidence is calibrated. The README quotes `format_report`'s output; a test keeps it current.
+
+    python -m generator.recommender.evaluation            # the report, then every miss
+    python -m generator.recommender.evaluation --fit      # also refit the confidence scale
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from generator._languages import Language
+from generator.errors import ScaffoldError, UsageError
+from generator.recommender._engine import CONFIDENCE_SCALE, confidence_for, recommend
+from generator.recommender.traits import resolve_traits
+
+DECISIONS = Path(__file__).resolve().parents[2] / "tests" / "data" / "recommender" / "decisions.yml"
+"""The evaluation set, in the source checkout (it is not shipped in the wheel)."""
+
+Split = Literal["dev", "held_out"]
+
+CONFIDENT = 0.8
+"""The issue's bar: answers at or above this confidence must agree at least 90% of the time."""
+
+BINS = ((0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 1.01))
+"""Confidence bins for the calibration table (the last one includes 1.0)."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One published decision: what the team chose, why, where it says so, and its traits."""
+
+    id: str
+    system: str
+    chose: Language
+    sources: tuple[str, ...]
+    traits: dict[str, str]
+    split: Split
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the recommender answered for one decision."""
+
+    decision: Decision
+    language: Language
+    confidence: float
+    margin: float
+
+    @property
+    def agrees(self) -> bool:
+        return self.language == self.decision.chose
+
+
+def split_of(index: int) -> Split:
+    """Every third decision in id order is held out: a rule, not a choice, so none is picked."""
+    return "held_out" if index % 3 == 2 else "dev"
+
+
+def load_decisions(path: Path = DECISIONS) -> tuple[Decision, ...]:
+    """Read and validate the evaluation set.
+
+    Raises:
+        ScaffoldError: the file is missing or malformed, or an entry's traits are invalid.
+
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ScaffoldError(
+            f"cannot read the decisions file {path}: {' '.join(str(error).split())}",
+            hint="run from a source checkout of scaffold, or pass --decisions PATH",
+        ) from error
+    entries = data.get("decisions") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ScaffoldError(f"{path}: expected a non-empty list under 'decisions'")
+    ids = [entry.get("id") if isinstance(entry, dict) else None for entry in entries]
+    if ids != sorted(ids, key=str) or len(set(ids)) != len(ids):
+        raise ScaffoldError(f"{path}: decision ids must be unique and sorted")
+    return tuple(_decision(path, index, entry) for index, entry in enumerate(entries))
+
+
+def _decision(path: Path, index: int, entry: dict[str, Any]) -> Decision:
+    where = f"{path}: decision {entry.get('id')!r}"
+    chose = entry.get("chose")
+    if chose not in ("go", "rust"):
+        raise ScaffoldError(f"{where}: 'chose' must be go or rust, not {chose!r}")
+    sources = entry.get("sources")
+    if not isinstance(sources, list) or not all(
+        isinstance(url, str) and url.startswith(("https://", "http://")) for url in sources
+    ):
+        raise ScaffoldError(f"{where}: 'sources' must list web addresses")
+    traits = entry.get("traits") or {}
+    try:
+        resolve_traits(traits)
+    except UsageError as error:
+        raise ScaffoldError(f"{where}: {error.message}") from error
+    return Decision(
+        id=str(entry["id"]),
+        system=str(entry.get("system", "")),
+        chose=chose,
+        sources=tuple(sources),
+        traits=dict(traits),
+        split=split_of(index),
+    )
+
+
+def replay(decisions: Iterable[Decision]) -> tuple[Outcome, ...]:
+    """Recommend for every decision's traits."""
+    outcomes = []
+    for decision in decisions:
+        rec = recommend(decision.traits)
+        margin = rec.scores["rust"] - rec.scores["go"]
+        outcomes.append(Outcome(decision, rec.language, rec.confidence, margin))
+    return tuple(outcomes)
+
+
+def fit_scale(outcomes: Sequence[Outcome]) -> float:
+    """Return the logistic scale that makes confidence most likely to predict agreement.
+
+    A one-parameter maximum-likelihood fit (Platt scaling without an offset), by grid search
+    over 0.5 to 20 points in steps of 0.1, so it is exact and needs no numeric library.
+    """
+
+    def log_likelihood(scale: float) -> float:
+        total = 0.0
+        for outcome in outcomes:
+            p = min(max(confidence_for(outcome.margin, scale), 1e-9), 1 - 1e-9)
+            total += math.log(p if outcome.agrees else 1 - p)
+        return total
+
+    grid = [round(0.5 + 0.1 * step, 1) for step in range(196)]
+    return max(grid, key=log_likelihood)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Agreement over a group of outcomes."""
+
+    agree: int
+    total: int
+
+    @property
+    def rate(self) -> float:
+        return self.agree / self.total if self.total else 0.0
+
+    def __str__(self) -> str:
+        return f"{self.agree}/{self.total} ({self.rate:.0%})" if self.total else "0/0 (-)"
+
+
+def tally(outcomes: Iterable[Outcome]) -> Tally:
+    """Count how many outcomes agree with the team's choice."""
+    listed = list(outcomes)
+    return Tally(sum(outcome.agrees for outcome in listed), len(listed))
+
+
+def confident(outcomes: Iterable[Outcome]) -> Tally:
+    """Agreement among answers at or above `CONFIDENT`."""
+    return tally(outcome for outcome in outcomes if outcome.confidence >= CONFIDENT)
+
+
+def format_report(outcomes: Sequence[Outcome]) -> str:
+    """Render the agreement and calibration tables the README quotes (Markdown)."""
+    dev = [o for o in outcomes if o.decision.split == "dev"]
+    held_out = [o for o in outcomes if o.decision.split == "held_out"]
+    chose = {
+        language: [o for o in outcomes if o.decision.chose == language]
+        for language in ("go", "rust")
+    }
+    lines = [
+        "| Decisions | Agreement | Confidence >= 0.8 agrees |",
+        "| --- | --- | --- |",
+        f"| all ({len(outcomes)}) | {tally(outcomes)} | {confident(outcomes)} |",
+        f"| dev ({len(dev)}) | {tally(dev)} | {confident(dev)} |",
+        f"| held out ({len(held_out)}) | {tally(held_out)} | {confident(held_out)} |",
+        f"| teams that chose Go ({len(chose['go'])}) | {tally(chose['go'])} "
+        f"| {confident(chose['go'])} |",
+        f"| teams that chose Rust ({len(chose['rust'])}) | {tally(chose['rust'])} "
+        f"| {confident(chose['rust'])} |",
+        "",
+        "| Confidence | Answers | Agree | Mean confidence |",
+        "| --- | --- | --- | --- |",
+    ]
+    for low, high in BINS:
+        group = [o for o in outcomes if low <= o.confidence < high]
+        mean = sum(o.confidence for o in group) / len(group) if group else 0.0
+        label = f"{low:.1f}-{min(high, 1.0):.1f}"
+        shown = f"{mean:.2f}" if group else "-"
+        lines.append(f"| {label} | {len(group)} | {tally(group)} | {shown} |")
+    return "\n".join(lines)
+
+
+def format_misses(outcomes: Sequence[Outcome]) -> str:
+    """List every decision the recommender disagrees with, for whoever works on the weights."""
+    misses = [o for o in outcomes if not o.agrees]
+    if not misses:
+        return "No misses."
+    lines = ["Misses (id, split, team chose, recommended at confidence):"]
+    lines.extend(
+        f"  {o.decision.id:<34} {o.decision.split:<8} chose {o.decision.chose:<4} "
+        f"got {o.language:<4} at {o.confidence:.2f}"
+        for o in misses
+    )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the report and the misses; exit 1 if the decisions file cannot be read."""
+    parser = argparse.ArgumentParser(
+        prog="python -m generator.recommender.evaluation",
+        description="Replay published Go/Rust decisions through scaffold recommend.",
+    )
+    parser.add_argument("--decisions", type=Path, default=DECISIONS, help="the YAML file")
+    parser.add_argument(
+        "--fit", action="store_true", help="also fit the confidence scale on the dev decisions"
+    )
+    args = parser.parse_args(argv)
+    try:
+        outcomes = replay(load_decisions(args.decisions))
+    except ScaffoldError as error:
+        print(f"error: {error.one_line()}", file=sys.stderr)
+        return 1
+    print(format_report(outcomes))
+    print()
+    print(format_misses(outcomes))
+    if args.fit:
+        dev = [o for o in outcomes if o.decision.split == "dev"]
+        print(
+            f"\nFitted confidence scale on dev: {fit_scale(dev):g} (shipped: {CONFIDENCE_SCALE:g})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
