@@ -270,6 +270,48 @@ def test_full_rollout_keeps_service_edits_and_still_builds(
     assert invoke("check", str(service)).exit_code == 0
 
 
+def test_a_service_recorded_before_the_later_traits_still_updates(
+    invoke: Invoke, golden: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answers files written before cost_pressure, key_libraries and exposure update cleanly."""
+    from generator import recommender
+    from tests.templates.test_adr import OLD_RECORD
+
+    old = recommender.Recommendation(
+        language="go",
+        template="go-gin",
+        confidence=OLD_RECORD["confidence"],
+        scores=OLD_RECORD["scores"],
+        reasons=(),
+        caveats=(),
+        traits=dict(OLD_RECORD["traits"]),
+    )
+    # What an older scaffold recorded: no prior among the reasons, none of the later traits.
+    monkeypatch.setattr(recommender.Recommendation, "to_dict", lambda self: OLD_RECORD)
+    monkeypatch.setattr(recommender, "recommend", lambda traits: old)
+    monkeypatch.setattr(recommender, "format_recommendation", lambda rec: "Recommendation: Go")
+    result = invoke("new", "ledger", "--template", str(golden), "--defaults")
+    assert result.exit_code == 0, result.stderr
+    monkeypatch.undo()
+    service = golden.parent / "ledger"
+    answers = yaml.safe_load((service / ".copier-answers.yml").read_text())
+    assert not set(recommender.LATER_TRAITS) & set(answers["traits"])
+
+    release_platform_v1_1(golden, "go")
+    updated = invoke("update", str(service))
+    assert updated.exit_code == 0, updated.stdout + updated.stderr
+    assert "# platform v1.1.0" in (service / "Makefile").read_text()
+    adr = (service / "docs" / "adr" / "0001-language-choice.md").read_text()
+    assert "Go starts at 2 because" in adr
+    assert "This record predates the traits `cost_pressure`, `key_libraries`, `exposure`" in adr
+    assert (
+        yaml.safe_load((service / ".copier-answers.yml").read_text())["traits"]
+        == (answers["traits"])
+    )
+    git(service, "commit", "-qam", "update to v1.1.0")
+    assert invoke("check", str(service)).exit_code == 0
+
+
 def test_new_takes_an_older_version_with_ref(invoke: Invoke, golden: Path) -> None:
     release(golden, "v1.1.0", {"go-gin/Makefile.jinja": ("\nbuild:", "\n# v1.1.0\nbuild:")})
     newest = new_service(invoke, golden, "go", name="latest")

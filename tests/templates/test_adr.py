@@ -12,7 +12,7 @@ import jinja2
 import pytest
 from jinja2.sandbox import SandboxedEnvironment
 
-from generator.recommender import Recommendation, recommend
+from generator.recommender import LATER_TRAITS, Recommendation, recommend
 
 ROOT = Path(__file__).resolve().parents[2]
 ADR = ROOT / "templates" / "shared" / "adr-0001-language-choice.md.jinja"
@@ -119,13 +119,95 @@ def test_go_recommendation(render: Render) -> None:
     _assert_well_formed(text)
     assert text.startswith("# ADR 0001: Write billing in Go\n")
     assert "recommended **Go** (template `go-gin`)" in text
-    assert "Go starts at 2 " in text
+    assert "Go starts with a prior of 1.5 (listed below as `prior`)" in text
+    assert "predates the traits" not in text
     _assert_reasons_in_order(text, rec)
     _assert_traits_table(text, rec.traits)
     assert "\n\nCaveats: none.\n\n## Decision" in text
     assert "as recommended." in _section(text, "Decision")
     assert "overrid" not in text.lower()
     assert "garbage collector" in _section(text, "Consequences")
+
+
+# A recommendation as `scaffold new` recorded it before the prior became a reason and before
+# cost_pressure, key_libraries and exposure existed: such answers files are in the field.
+OLD_RECORD: dict[str, Any] = {
+    "language": "go",
+    "template": "go-gin",
+    "confidence": 0.924,
+    "scores": {"go": 6.0, "rust": 1.0},
+    "reasons": [
+        {
+            "trait": "change_rate",
+            "value": "high",
+            "favors": "go",
+            "weight": 2.0,
+            "why": "contracts change often: readable Go is quicker to review and change",
+        },
+        {
+            "trait": "workload",
+            "value": "io",
+            "favors": "go",
+            "weight": 1.0,
+            "why": "I/O-bound work: Go serves thousands of requests/s; CPU speed is moot",
+        },
+        {
+            "trait": "teams",
+            "value": "several",
+            "favors": "go",
+            "weight": 1.0,
+            "why": "several teams change it: Go's low cognitive overhead eases cross-team review",
+        },
+        {
+            "trait": "change_rate",
+            "value": "low",
+            "favors": "rust",
+            "weight": 1.0,
+            "why": "stand-in Rust reason so both columns render",
+        },
+    ],
+    "caveats": [],
+    "traits": {
+        "latency": "standard",
+        "workload": "io",
+        "memory": "ample",
+        "concurrency": "low",
+        "safety": "standard",
+        "layer": "business",
+        "change_rate": "high",
+        "teams": "several",
+        "go_skill": "some",
+        "rust_skill": "some",
+        "deadline": "normal",
+        "integrations": "few",
+        "platform": "none",
+    },
+}
+
+
+def test_a_record_from_before_the_later_traits_renders_as_it_was(render: Render) -> None:
+    text = render(
+        service_name="billing",
+        language="go",
+        recommendation=OLD_RECORD,
+        language_override=False,
+        traits=OLD_RECORD["traits"],
+    )
+    _assert_well_formed(text)
+    assert "Go starts at 2 because" in text
+    assert "prior of" not in text
+    assert (
+        "This record predates the traits `cost_pressure`, `key_libraries`, `exposure`: the "
+        "recommendation was made without them, which is the same as their neutral values."
+    ) in text
+    assert "as recommended." in _section(text, "Decision")
+
+
+def test_the_template_knows_which_traits_came_later() -> None:
+    source = ADR.read_text(encoding="utf-8")
+    listed = re.search(r"set later_traits = (\[[^\]]*\])", source)
+    assert listed is not None
+    assert tuple(re.findall(r'"(\w+)"', listed.group(1))) == LATER_TRAITS
 
 
 @pytest.mark.parametrize(("traits", "chosen"), [(FRAUD, "go"), (BILLING, "rust")])
