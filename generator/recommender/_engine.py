@@ -54,7 +54,7 @@ CONFIDENCE_SCALE = 6.0
 CLOSE_CALL_CONFIDENCE = 0.6
 """Below this confidence the recommendation carries a close-call caveat."""
 
-_TECHNICAL = (
+TECHNICAL_TRAITS = (
     "latency",
     "workload",
     "memory",
@@ -208,7 +208,7 @@ def _score_caveats(
             f"{', '.join(tally.capped)} {'counts' if len(tally.capped) == 1 else 'count'} "
             "for less than on its own."
         )
-    technical = [r for r in tally.reasons if r.trait in _TECHNICAL and r.favors == "rust"]
+    technical = [r for r in tally.reasons if r.trait in TECHNICAL_TRAITS and r.favors == "rust"]
     technical_points = sum(reason.weight for reason in technical)
     if language == "go" and technical_points >= _STRONG_TECHNICAL_PULL:
         listed = ", ".join(f"{r.trait}={r.value}" for r in technical)
@@ -220,58 +220,83 @@ def _score_caveats(
     return caveats
 
 
+_TEAM_CAVEATS: tuple[tuple[Language, str, str, str], ...] = (
+    (
+        "rust",
+        "rust_skill",
+        "none",
+        "The team has no Rust experience (rust_skill=none): plan weeks of ramp-up on "
+        "ownership and lifetimes, pair with an experienced Rust engineer, and have "
+        "Rust-literate reviewers on every change until the team is fluent.",
+    ),
+    (
+        "rust",
+        "rust_skill",
+        "some",
+        "The team has only some Rust experience (rust_skill=some): budget ramp-up time "
+        "and make sure an experienced Rust engineer reviews the code.",
+    ),
+    (
+        "go",
+        "go_skill",
+        "none",
+        "The team has no Go experience (go_skill=none): Go is quick to learn, but plan a "
+        "short ramp-up and Go-literate code review.",
+    ),
+    (
+        "rust",
+        "platform",
+        "go",
+        "The shared platform tooling is in Go (platform=go): budget for porting or "
+        "duplicating the internal logging, tracing and client packages in Rust; the "
+        "generated service covers the platform contract, not internal libraries.",
+    ),
+    (
+        "go",
+        "platform",
+        "rust",
+        "The shared platform tooling is in Rust (platform=rust): this Go service will "
+        "need Go equivalents of the internal crates it would otherwise reuse.",
+    ),
+    (
+        "rust",
+        "key_libraries",
+        "go",
+        "The code it builds on is mature in Go (key_libraries=go): check that the Rust "
+        "crates it needs exist and are maintained before committing to Rust.",
+    ),
+    (
+        "go",
+        "key_libraries",
+        "rust",
+        "The code it builds on is mature in Rust (key_libraries=rust): this Go service "
+        "will have to reimplement or bind to it.",
+    ),
+    (
+        "go",
+        "exposure",
+        "untrusted",
+        "It parses untrusted input at a security boundary (exposure=untrusted): fuzz the "
+        "parsers (go test -fuzz) and keep unsafe and cgo out of them.",
+    ),
+    (
+        "rust",
+        "deadline",
+        "urgent",
+        "The deadline is urgent (deadline=urgent): Rust's upfront development cost and "
+        "slower compiles put the date at risk; keep the first release narrow.",
+    ),
+)
+"""(answer, trait, value, caveat): what an answer costs a team with that trait value."""
+
+
 def _team_caveats(language: Language, traits: Mapping[str, str]) -> list[str]:
     """Say what the answer costs the team: skills to learn, tooling or libraries to port."""
-    caveats: list[str] = []
-    rust_skill = traits["rust_skill"]
-    if language == "rust" and rust_skill == "none":
-        caveats.append(
-            "The team has no Rust experience (rust_skill=none): plan weeks of ramp-up on "
-            "ownership and lifetimes, pair with an experienced Rust engineer, and have "
-            "Rust-literate reviewers on every change until the team is fluent."
-        )
-    elif language == "rust" and rust_skill == "some":
-        caveats.append(
-            "The team has only some Rust experience (rust_skill=some): budget ramp-up time "
-            "and make sure an experienced Rust engineer reviews the code."
-        )
-    if language == "go" and traits["go_skill"] == "none":
-        caveats.append(
-            "The team has no Go experience (go_skill=none): Go is quick to learn, but plan a "
-            "short ramp-up and Go-literate code review."
-        )
-    if language == "rust" and traits["platform"] == "go":
-        caveats.append(
-            "The shared platform tooling is in Go (platform=go): budget for porting or "
-            "duplicating the internal logging, tracing and client packages in Rust; the "
-            "generated service covers the platform contract, not internal libraries."
-        )
-    if language == "go" and traits["platform"] == "rust":
-        caveats.append(
-            "The shared platform tooling is in Rust (platform=rust): this Go service will "
-            "need Go equivalents of the internal crates it would otherwise reuse."
-        )
-    if language == "rust" and traits["key_libraries"] == "go":
-        caveats.append(
-            "The code it builds on is mature in Go (key_libraries=go): check that the Rust "
-            "crates it needs exist and are maintained before committing to Rust."
-        )
-    if language == "go" and traits["key_libraries"] == "rust":
-        caveats.append(
-            "The code it builds on is mature in Rust (key_libraries=rust): this Go service "
-            "will have to reimplement or bind to it."
-        )
-    if language == "go" and traits["exposure"] == "untrusted":
-        caveats.append(
-            "It parses untrusted input at a security boundary (exposure=untrusted): fuzz the "
-            "parsers (go test -fuzz) and keep unsafe and cgo out of them."
-        )
-    if language == "rust" and traits["deadline"] == "urgent":
-        caveats.append(
-            "The deadline is urgent (deadline=urgent): Rust's upfront development cost and "
-            "slower compiles put the date at risk; keep the first release narrow."
-        )
-    return caveats
+    return [
+        caveat
+        for answer, name, value, caveat in _TEAM_CAVEATS
+        if language == answer and traits[name] == value
+    ]
 
 
 def recommend(traits: Mapping[str, str]) -> Recommendation:

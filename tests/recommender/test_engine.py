@@ -27,6 +27,7 @@ from generator.recommender import (
     recommend,
     resolve_traits,
 )
+from generator.recommender._engine import TECHNICAL_TRAITS
 
 PROPERTY_SETTINGS = settings(max_examples=300, deadline=None)
 
@@ -643,20 +644,7 @@ def test_caveats_follow_the_situation(traits: dict[str, str]) -> None:
     if technical:
         points = float(re.findall(r": ([\d.]+) points?\)", technical[0])[0])
         counted = sum(
-            r.weight
-            for r in rec.reasons
-            if r.favors == "rust"
-            and r.trait
-            in (
-                "latency",
-                "workload",
-                "memory",
-                "concurrency",
-                "safety",
-                "layer",
-                "cost_pressure",
-                "exposure",
-            )
+            r.weight for r in rec.reasons if r.favors == "rust" and r.trait in TECHNICAL_TRAITS
         )
         assert points == pytest.approx(counted), "the caveat adds the points the reasons show"
     assert len(set(rec.caveats)) == len(rec.caveats)
