@@ -131,7 +131,7 @@ def confidence_for(margin: float, scale: float = CONFIDENCE_SCALE) -> float:
 
 
 @dataclass(frozen=True)
-class _Tally:
+class _Counted:
     """The reasons that count for a set of traits, and the pulls that did not and why."""
 
     reasons: tuple[Reason, ...]
@@ -149,7 +149,7 @@ class _Tally:
         )
 
 
-def _tally(traits: Mapping[str, str]) -> _Tally:
+def _count(traits: Mapping[str, str]) -> _Counted:
     pulls: dict[str, Pull] = {}
     lapsed: list[tuple[str, str]] = []
     for name, value in traits.items():
@@ -171,20 +171,24 @@ def _tally(traits: Mapping[str, str]) -> _Tally:
     # Heaviest first; equal weights keep the prior first, then the order the traits are asked.
     reasons.sort(key=lambda reason: (-reason.weight, order.index(reason.trait)))
     capped = tuple(f"{name}={traits[name]}" for name in kept if kept[name] < pulls[name].weight)
-    return _Tally(tuple(reasons), capped, tuple(lapsed))
+    return _Counted(tuple(reasons), capped, tuple(lapsed))
 
 
 def _caveats(
-    language: Language, confidence: float, margin: float, tally: _Tally, traits: Mapping[str, str]
+    language: Language,
+    confidence: float,
+    margin: float,
+    counted: _Counted,
+    traits: Mapping[str, str],
 ) -> tuple[str, ...]:
     return (
-        *_score_caveats(language, confidence, margin, tally),
+        *_score_caveats(language, confidence, margin, counted),
         *_team_caveats(language, traits),
     )
 
 
 def _score_caveats(
-    language: Language, confidence: float, margin: float, tally: _Tally
+    language: Language, confidence: float, margin: float, counted: _Counted
 ) -> list[str]:
     """Say how the points came out: close call, prior deciding, GC cap, technical pull given up."""
     caveats: list[str] = []
@@ -194,7 +198,7 @@ def _score_caveats(
             f"Close call: {_LABELS[language]} {lead} (confidence {confidence:.2f}); either "
             "language is defensible, so let the team weigh the reasons listed."
         )
-    traits_alone = tally.points("rust") - tally.points("go", prior=False)
+    traits_alone = counted.points("rust") - counted.points("go", prior=False)
     if language == "go" and traits_alone >= 0:
         balance = f"favour Rust by {_points(traits_alone)}" if traits_alone else "are even"
         caveats.append(
@@ -202,13 +206,13 @@ def _score_caveats(
             f"{_points(BASELINE_GO)} ({BASELINE_WHY}) tipped it; the reasons above are the ones "
             "to argue about."
         )
-    if tally.capped:
+    if counted.capped:
         caveats.append(
             f"Capped: {GC_CAP_NOTE}, worth at most {_points(GC_CAP)} together, so "
-            f"{', '.join(tally.capped)} {'counts' if len(tally.capped) == 1 else 'count'} "
+            f"{', '.join(counted.capped)} {'counts' if len(counted.capped) == 1 else 'count'} "
             "for less than on its own."
         )
-    technical = [r for r in tally.reasons if r.trait in TECHNICAL_TRAITS and r.favors == "rust"]
+    technical = [r for r in counted.reasons if r.trait in TECHNICAL_TRAITS and r.favors == "rust"]
     technical_points = sum(reason.weight for reason in technical)
     if language == "go" and technical_points >= _STRONG_TECHNICAL_PULL:
         listed = ", ".join(f"{r.trait}={r.value}" for r in technical)
@@ -307,8 +311,8 @@ def recommend(traits: Mapping[str, str]) -> Recommendation:
 
     """
     effective = resolve_traits(traits)
-    tally = _tally(effective)
-    go, rust = tally.points("go"), tally.points("rust")
+    counted = _count(effective)
+    go, rust = counted.points("go"), counted.points("rust")
     # Rounded so that float noise in a sum of halves can never decide a tie.
     margin = round(rust - go, 9)
     language: Language = "rust" if margin > 0 else "go"
@@ -318,15 +322,15 @@ def recommend(traits: Mapping[str, str]) -> Recommendation:
         template=TEMPLATES[language],
         confidence=confidence,
         scores={"go": round(go, 3), "rust": round(rust, 3)},
-        reasons=tally.reasons,
-        caveats=_caveats(language, confidence, margin, tally, effective),
+        reasons=counted.reasons,
+        caveats=_caveats(language, confidence, margin, counted, effective),
         traits=effective,
     )
 
 
 def explain_uncounted(rec: Recommendation) -> tuple[str, ...]:
     """Return the pulls that did not count for this answer, each with why, for the report."""
-    return tuple(f"{pair}: {why}" for pair, why in _tally(rec.traits).lapsed)
+    return tuple(f"{pair}: {why}" for pair, why in _count(rec.traits).lapsed)
 
 
 def _points(value: float) -> str:
