@@ -40,6 +40,12 @@ class ToolchainError(ScaffoldError):
     exit_code = 4
 
 
+class ArtifactInvalid(ScaffoldError):
+    """A generated file failed its validator (schema, policy, contract). Exit code 5."""
+
+    exit_code = 5
+
+
 class Aborted(ScaffoldError):
     """The user interrupted (Ctrl-C) or declined. Exit code 130, like a shell's SIGINT."""
 

@@ -354,6 +354,49 @@ class Probe(_Strict):
         return self.binary.replace("{name}", service_name)
 
 
+class DeployResources(_Strict):
+    """Resource requests and the memory limit every container gets (Kubernetes quantities)."""
+
+    cpu_request: str
+    memory_request: str
+    memory_limit: str
+
+
+class DeployReplicas(_Strict):
+    """Replica count per overlay."""
+
+    dev: int = Field(ge=1)
+    prod: int = Field(ge=1)
+
+
+class DeployAutoscaling(_Strict):
+    """The HorizontalPodAutoscaler's bounds and CPU target."""
+
+    min_replicas: int = Field(ge=1)
+    max_replicas: int = Field(ge=1)
+    cpu_utilization_percent: int = Field(ge=1, le=100)
+
+
+class Deploy(_Strict):
+    """How the generated Kubernetes manifests and local stack run a service."""
+
+    run_as_user: int = Field(ge=1)
+    shutdown_drain_delay_ms: int = Field(ge=0)
+    shutdown_timeout_ms: int = Field(ge=1)
+    grace_period_margin_s: int = Field(ge=0)
+    otlp_endpoint: str
+    name_label: str
+    resources: DeployResources
+    replicas: DeployReplicas
+    autoscaling: DeployAutoscaling
+
+    @property
+    def termination_grace_period_s(self) -> int:
+        """Drain delay plus shutdown timeout, rounded up to seconds, plus the margin."""
+        budget_ms = self.shutdown_drain_delay_ms + self.shutdown_timeout_ms
+        return -(-budget_ms // 1000) + self.grace_period_margin_s
+
+
 class Contract(_Strict):
     """shared/contract.yml: how every generated service behaves from the outside."""
 
@@ -375,6 +418,7 @@ class Contract(_Strict):
     operability: Operability
     build: Build
     probe: Probe
+    deploy: Deploy
 
 
 # -- shared/ownership.yml, shared/smoke.yml, shared/naming.yml ----------------------------------
