@@ -15,6 +15,9 @@ from generator.errors import UsageError
 from generator.template import Template, bundled_template_dir
 
 INITIAL_TAG = "v1.0.0"
+# The subject of the golden repository's first commit: `scaffold update --template` finds there
+# the version holding the bundled templates of a given scaffold version.
+INITIAL_COMMIT = "Golden templates from scaffold {version}"
 
 PLATFORM_README = """\
 # Golden service templates
@@ -46,7 +49,9 @@ directories such as `internal/platform/` and `src/platform/`; the rest is the te
 3. Tag a new version: `git tag v1.1.0` (semantic versions, `vMAJOR.MINOR.PATCH`).
 4. Roll it out: in each service, `scaffold check` reports "behind", and `scaffold update`
    applies the change while keeping the service team's own edits (conflicts appear as standard
-   git conflict markers). `scaffold update --dry-run` previews the diff.
+   git conflict markers). `scaffold update --dry-run` previews the diff. A service generated
+   from scaffold's bundled templates moves onto this repository, and gets the same updates, with
+   `scaffold update --template {source}`.
 """
 
 # The golden repository's own CI. Rendered with the pins of shared/tools.yml ([[ ]] marks
@@ -140,7 +145,7 @@ def init_golden(
         workflow = repo / ".github" / "workflows" / "templates.yml"
         workflow.parent.mkdir(parents=True)
         workflow.write_text(template_ci(version), encoding="utf-8")
-        init_git(repo, f"Golden templates from scaffold {version}")
+        init_git(repo, INITIAL_COMMIT.format(version=version))
         _git("tag", INITIAL_TAG, cwd=repo)
     return target
 

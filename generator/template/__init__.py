@@ -4,7 +4,7 @@ A template is untrusted input (see SECURITY.md): its copier.yml expressions run 
 sandbox, and nothing outside its root is read. `_copier` is the only module that runs copier.
 """
 
-from generator.template._answers import ANSWERS_FILE, ServiceInfo, load_service
+from generator.template._answers import ANSWERS_FILE, ServiceInfo, load_service, rewrite_answers
 from generator.template._copier import render, update
 from generator.template._models import Contract, NamingRules, Ownership, SmokeAxes, ToolPins
 from generator.template._source import (
@@ -12,6 +12,7 @@ from generator.template._source import (
     checked_out,
     latest_version,
     newest,
+    tag_subjects,
     version_key,
 )
 from generator.template._template import (
@@ -41,6 +42,8 @@ __all__ = [
     "load_service",
     "newest",
     "render",
+    "rewrite_answers",
+    "tag_subjects",
     "update",
     "version_key",
 ]

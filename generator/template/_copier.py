@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import TemplateError
-from generator.template._template import TRUST_HINT
+from generator.template._answers import ANSWERS_FILE, rewrite_answers
+from generator.template._source import version_key
+from generator.template._template import TRUST_HINT, bundled_template_dir
 
 
 def render(
@@ -24,7 +26,11 @@ def render(
     *,
     trust: bool = False,
 ) -> None:
-    """Run copier non-interactively with the given answers (defaults for the rest)."""
+    """Run copier non-interactively with the given answers (defaults for the rest).
+
+    A render of the bundled templates records no `_src_path`: copier would write this machine's
+    path to them, which means nothing anywhere else (`template_version` records their version).
+    """
     import copier  # deferred: importing copier costs ~0.3 s, and --help should not pay it
 
     hint = "check the answers passed with --data, or the template source"
@@ -39,6 +45,10 @@ def render(
             vcs_ref=vcs_ref,
             cleanup_on_error=True,
         )
+    answers_path = destination / ANSWERS_FILE
+    if _is_bundled(template) and answers_path.is_file():
+        rewrite_answers(answers_path, {"_src_path": None})
+    _record_version(destination, vcs_ref)
 
 
 def update(service: Path, to: str | None, *, trust: bool = False) -> None:
@@ -57,6 +67,28 @@ def update(service: Path, to: str | None, *, trust: bool = False) -> None:
             quiet=True,
             unsafe=trust,
         )
+    _record_version(service, to)
+
+
+def _record_version(service: Path, version: str | None) -> None:
+    """Record the version tag copier was asked for as `_commit` (Renovate's current version).
+
+    copier records `git describe --tags`, which names any tag of the commit: another tag on the
+    same commit (`latest`, `stable`) would otherwise stand in for the version.
+    """
+    answers_path = service / ANSWERS_FILE
+    if version is None or version_key(version) is None or not answers_path.is_file():
+        return
+    import yaml
+
+    recorded = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
+    if isinstance(recorded, dict) and recorded.get("_commit") not in (None, version):
+        rewrite_answers(answers_path, {"_commit": version})
+
+
+def _is_bundled(template: Path | str) -> bool:
+    local = Path(template)
+    return local.is_dir() and local.resolve() == bundled_template_dir().resolve()
 
 
 @contextmanager

@@ -362,13 +362,6 @@ class DeployResources(_Strict):
     memory_limit: str
 
 
-class DeployReplicas(_Strict):
-    """Replica count per overlay."""
-
-    dev: int = Field(ge=1)
-    prod: int = Field(ge=1)
-
-
 class DeployAutoscaling(_Strict):
     """The HorizontalPodAutoscaler's bounds and CPU target."""
 
@@ -387,7 +380,7 @@ class Deploy(_Strict):
     otlp_endpoint: str
     name_label: str
     resources: DeployResources
-    replicas: DeployReplicas
+    dev_replicas: int = Field(ge=1)
     autoscaling: DeployAutoscaling
 
     @property
@@ -467,12 +460,37 @@ class NamingRules(_Strict):
 # -- shared/tools.yml ------------------------------------------------------------------------
 
 _GO_VERSION = r"^v\d+\.\d+\.\d+\z"
+_IMAGE = r"^[a-z0-9][a-z0-9./_-]*:[\w][\w.-]*\z"
 
 
 class GoTools(_Strict):
     """Versions of the Go linters scaffold installs and runs itself (the modules are scaffold's)."""
 
     actionlint: Annotated[str, Field(pattern=_GO_VERSION)]
+    kustomize: Annotated[str, Field(pattern=_GO_VERSION)]
+    kube_score: Annotated[str, Field(pattern=_GO_VERSION, alias="kube-score")]
+
+
+class NodeTool(_Strict):
+    """A Node.js validator's pinned version and npm's sha512 integrity of its tarball."""
+
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+\z")]
+    integrity: Annotated[str, Field(pattern=r"^sha512-[A-Za-z0-9+/]{86}==\z")]
+
+
+class NodeTools(_Strict):
+    """The Node.js validators scaffold installs and runs itself (the packages are scaffold's)."""
+
+    renovate: NodeTool
+    catalog_model: NodeTool
+
+
+class Images(_Strict):
+    """The local stack's images (compose.yaml), each name:tag."""
+
+    otel_collector: Annotated[str, Field(pattern=_IMAGE)]
+    jaeger: Annotated[str, Field(pattern=_IMAGE)]
+    prometheus: Annotated[str, Field(pattern=_IMAGE)]
 
 
 class ToolPins(_Strict):
@@ -481,8 +499,12 @@ class ToolPins(_Strict):
     go: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+\z")]
     rust: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+\z")]
     go_tools: GoTools
+    # The Kubernetes minor the deploy/ manifests are validated against (schemas, kube-score).
+    kubernetes: Annotated[str, Field(pattern=r"^1\.\d+\z")]
     ci_tools: dict[str, str]
     actions: dict[str, Annotated[str, Field(pattern=r"^[\w.-]+/[\w./-]+@[\w.-]+\z")]]
+    images: Images
+    node_tools: NodeTools
 
 
 # -- loading ---------------------------------------------------------------------------------

@@ -114,5 +114,22 @@ def latest_version(src: str) -> str | None:
     return newest(tags)
 
 
+def tag_subjects(src: str) -> dict[str, str]:
+    """Return every tag of a template repository (path or URL) with its commit's subject line."""
+    check_source(src, origin="the template source")
+    with tempfile.TemporaryDirectory(prefix="scaffold-tags-") as tmp:
+        clone = Path(tmp) / "template.git"
+        _git("clone", "--quiet", "--bare", "--", src, str(clone), cwd=Path(tmp))
+        # %(*subject) is the commit's subject for an annotated tag, %(subject) for a plain one.
+        listing = _git(
+            "for-each-ref",
+            "--format=%(refname:strip=2)%00%(if)%(*objectname)%(then)%(*subject)"
+            "%(else)%(subject)%(end)",
+            "refs/tags",
+            cwd=clone,
+        )
+    return dict(line.split("\0", 1) for line in listing.splitlines() if "\0" in line)
+
+
 def _git(*args: str, cwd: Path) -> str:
     return git(cwd, *args, error=UsageError, hint="check the template source and ref")

@@ -41,7 +41,7 @@ ESCAPE = "{{ cycler.__init__.__globals__.os.system('touch PWNED') }}"
 # Every answer given as a flag: scaffold still evaluates the validator itself.
 EVERY_ANSWER = [
     "--owner", "team", "--description", "d", "--module", "example.com/team/payments",
-    "--port", "8080",
+    "--port", "8080", "--data", "system=core", "--data", "github_org=team",
 ]  # fmt: skip
 
 
@@ -204,6 +204,8 @@ def test_answers_files_cannot_inject_git_options(
         ["new", "payments", "--lang", "go", "--defaults", "--template=--upload-pack=touch PWNED"],
         ["new", "payments", "--lang", "go", "--defaults", "--template", ".", "--ref=--orphan=x"],
         ["update", "--to=--upload-pack=touch PWNED"],
+        ["update", "--template=--upload-pack=touch PWNED"],
+        ["update", "--template", ".", "--from=--orphan=x"],
         ["smoke", "--template=-uPWNED"],
     ],
 )
