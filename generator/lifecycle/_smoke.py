@@ -1,10 +1,11 @@
 """`scaffold smoke`: template CI that renders, builds, tests, lints and runs every variant.
 
 Variants come from the template's shared/smoke.yml. Each variant is rendered with scripted
-answers, then passes through the same steps a service team would run (static checks, make build,
-make test, make lint) and `scaffold check --run`. The first failing step ends a variant; the
-others keep going, so one broken language never hides the state of the other. Whatever goes wrong
-in a step (a command failing, an exception) fails that step of that variant only.
+answers, then passes through the same steps a service team would run (static checks, the deploy
+artifacts' validators, make build, make test, make lint) and `scaffold check --run`. The first
+failing step ends a variant; the others keep going, so one broken language never hides the state
+of the other. Whatever goes wrong in a step (a command failing, an exception) fails that step of
+that variant only.
 """
 
 from __future__ import annotations
@@ -20,17 +21,27 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from generator import report, tools
+from generator import deploy, report, tools
 from generator.conformance import observe, verify
 from generator.errors import ScaffoldError, UsageError
 from generator.report import Result, Suite
 from generator.template import Template, TemplateSource, checked_out, render
 
 Progress = Callable[[str], None]
-STEPS = ("render", "static", "build", "test", "lint", "contract")
+STEPS = ("render", "static", "deploy", "build", "test", "lint", "contract")
+# The provisioned tools each step runs; a step fails closed when one of its own is missing.
+STATIC_TOOLS = ("hadolint", "actionlint")
+DEPLOY_TOOLS = ("kustomize", "kube-score", "compose", "renovate", "catalog_model", "node")
+DEPLOY_CHECKS = (
+    deploy.check_kubernetes,
+    deploy.check_compose,
+    deploy.check_catalog,
+    deploy.check_renovate,
+)
 _RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|#\}")
 _TAIL_LINES = 25
 
@@ -114,6 +125,7 @@ class Smoke:
         steps: list[tuple[str, Callable[[], str]]] = [
             ("render", lambda: self._render(source, service, variant)),
             ("static", lambda: _static(service, linters)),
+            ("deploy", lambda: _deploy(service, template, linters)),
             ("build", lambda: self._build(service, template)),
             ("test", lambda: self._make(service, "test")),
             ("lint", lambda: self._make(service, "lint")),
@@ -154,27 +166,46 @@ class StepFailed(Exception):
     """A step's command failed; the message holds the tail of its output."""
 
 
-# The linter the static step runs, by name: its path, or why it could not be provisioned.
+# The tools the static and deploy steps run, by name: a path, or why it could not be provisioned.
 Linters = Mapping[str, Path | ScaffoldError]
 
 
 def provision_linters(template: Template, progress: Progress) -> Linters:
-    """Find or install, once for every variant, the pinned linters the static step runs.
+    """Find or install, once for every variant, the pinned tools the static and deploy steps run.
 
-    A failure is kept, not raised: every variant's static step then fails with it (fail closed,
-    one line naming the tool, its version and the command that installs it).
+    A failure is kept, not raised: every variant's step that needs the tool then fails with it
+    (fail closed, one line naming the tool, its version and the command that installs it).
     """
     found: dict[str, Path | ScaffoldError] = {}
-    try:
-        found["hadolint"] = tools.hadolint()
-    except ScaffoldError as error:
-        found["hadolint"] = error
+    _provide(found, "hadolint", tools.hadolint)
     for tool in tools.go_tools(template.tools):
-        try:
-            found[tool.name] = tools.ensure(tool, progress)
-        except ScaffoldError as error:
-            found[tool.name] = error
+        _provide(found, tool.name, partial(tools.ensure, tool, progress))
+    pins = template.tools
+    _provide(found, "node", tools.node)
+    _provide(found, "compose", lambda: tools.ensure_compose_checker(progress))
+    _provide(found, "renovate", lambda: tools.ensure_renovate(pins, progress))
+    _provide(found, "catalog_model", lambda: tools.ensure_catalog_model(pins, progress))
     return found
+
+
+def _provide(found: dict[str, Path | ScaffoldError], name: str, find: Callable[[], Path]) -> None:
+    try:
+        found[name] = find()
+    except ScaffoldError as error:
+        found[name] = error
+
+
+def needed(linters: Linters, names: Sequence[str]) -> dict[str, Path]:
+    """Return the named tools' paths, or raise why the first missing one is missing."""
+    paths = {}
+    for name in names:
+        linter = linters.get(name)
+        if isinstance(linter, ScaffoldError):
+            raise linter
+        if linter is None:
+            raise StepFailed(f"{name} was not provisioned")
+        paths[name] = linter
+    return paths
 
 
 def _step(name: str, action: Callable[[], str]) -> Result:
@@ -241,9 +272,7 @@ def _static(service: Path, linters: Linters) -> str:
     if residue:
         raise StepFailed("unrendered template syntax:\n" + "\n".join(residue[:10]))
     env = dict(os.environ)
-    for linter in linters.values():
-        if isinstance(linter, ScaffoldError):
-            raise linter
+    linters = needed(linters, STATIC_TOOLS)
     workflows = sorted(str(p) for p in (service / ".github/workflows").glob("*.yml"))
     checks = [
         [str(linters["hadolint"]), "Dockerfile"],
@@ -258,6 +287,12 @@ def _static(service: Path, linters: Linters) -> str:
             raise StepFailed(f"{command[0]} is not installed")
         _run(command, service, env)
     return "no template residue; hadolint, actionlint and lockfile checks clean"
+
+
+def _deploy(service: Path, template: Template, linters: Linters) -> str:
+    """Kubernetes manifests, local stack, catalog entry and Renovate config: every validator."""
+    validators = needed(linters, DEPLOY_TOOLS)
+    return "\n".join(check(service, template, validators) for check in DEPLOY_CHECKS)
 
 
 def _contract(service: Path, variant: Variant, template: Template) -> str:

@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,14 @@ from generator.tools._install import (
     go_tools,
     hadolint,
     hadolint_package_version,
+)
+from generator.tools._validators import (
+    COMPOSECHECK_SOURCES,
+    composecheck_install_command,
+    composecheck_path,
+    ensure_compose_checker,
+    ensure_node_tool,
+    node_tools,
 )
 
 Progress = Callable[[str], None]
@@ -75,6 +84,7 @@ def doctor(
     checks += [
         _go_tool(tool, install=install, progress=progress) for tool in go_tools(template.tools)
     ]
+    checks += _deploy_validators(template, install=install, progress=progress)
     docker = _plain("docker", "make docker (optional)", ["docker", "--version"], required=False)
     checks.append(docker)
     return checks
@@ -237,7 +247,7 @@ def _go_tool(tool: GoTool, *, install: bool, progress: Progress) -> Check:
             return Check(
                 tool.name, needed_by, tool.version, "not installed", False, fix=error.one_line()
             )
-    found = _run([str(tool.path), "--version"]) if tool.installed() else None
+    found = _installed_version(tool) if tool.installed() else None
     if found is None:
         return Check(
             tool.name,
@@ -248,6 +258,89 @@ def _go_tool(tool: GoTool, *, install: bool, progress: Progress) -> Check:
             fix=f"scaffold doctor --install (smoke does it on first use) or {tool.install_command}",
         )
     return Check(tool.name, needed_by, tool.version, found, tool.version in found)
+
+
+def _deploy_validators(template: Template, *, install: bool, progress: Progress) -> list[Check]:
+    """Node.js and the deploy step's validators (composecheck, the pinned npm packages)."""
+    needed_by = "scaffold smoke (deploy step)"
+    checks = [_plain("node", needed_by, ["node", "--version"])]
+    wanted: list[tuple[str, str, Callable[[], bool], Callable[[], Path], str]] = [
+        (
+            "composecheck",
+            _composecheck_pin(),
+            lambda: composecheck_path().is_file(),
+            lambda: ensure_compose_checker(progress),
+            composecheck_install_command(),
+        )
+    ]
+    for tool in node_tools(template.tools):
+        wanted.append(
+            (
+                tool.package,
+                tool.version,
+                tool.installed,
+                partial(ensure_node_tool, tool, progress),
+                tool.install_command,
+            )
+        )
+    for name, pinned, installed, ensure_it, command in wanted:
+        if install:
+            try:
+                ensure_it()
+            except ScaffoldError as error:
+                fix = error.one_line()
+                checks.append(Check(name, needed_by, pinned, "not installed", False, fix=fix))
+                continue
+        if installed():
+            checks.append(Check(name, needed_by, pinned, pinned, True))
+        else:
+            fix = f"scaffold doctor --install (smoke does it on first use) or {command}"
+            checks.append(Check(name, needed_by, pinned, "not installed", False, fix=fix))
+    return checks
+
+
+def _composecheck_pin() -> str:
+    """Return the compose-go version composecheck's go.mod requires (go.sum pins its hash)."""
+    gomod = (COMPOSECHECK_SOURCES / "go.mod").read_text(encoding="utf-8")
+    found = _match(r"^(?:require)?\s*github\.com/compose-spec/compose-go/v2 (\S+)", gomod)
+    return f"compose-go {found or 'unknown'}"
+
+
+# How a Go tool prints its version, when not with --version.
+_VERSION_ARGS = {"kustomize": ("version",), "kube-score": ("version",)}
+
+
+def _installed_version(tool: GoTool) -> str | None:
+    """Return the tool's own version line, else the module version Go embedded in the binary.
+
+    A binary built by `go install` has no release ldflags, so some tools (kube-score) print
+    "development"; `go version -m` still reads the module version the build recorded.
+    """
+    own = _run([str(tool.path), *_VERSION_ARGS.get(tool.name, ("--version",))])
+    if own is not None and tool.version in own:
+        return own
+    return _embedded_version(tool) or own
+
+
+def _embedded_version(tool: GoTool) -> str | None:
+    if shutil.which("go") is None:
+        return None
+    try:
+        result = subprocess.run(
+            ["go", "version", "-m", str(tool.path)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    for line in result.stdout.splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and fields[0] == "mod" and tool.module.startswith(fields[1]):
+            return fields[2]
+    return None
 
 
 def _template_text(template: Template, name: str) -> str:

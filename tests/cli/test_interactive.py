@@ -56,7 +56,13 @@ def test_recommend_then_generate(tmp_path: Path) -> None:
         child.send(ENTER)
     child.expect_exact("Use the recommended language?")
     child.send(ENTER)  # accept
-    for prompt in ("One-line description", "Owning team", "Default of the PORT"):
+    for prompt in (
+        "One-line description",
+        "Owning team",
+        "Backstage system",
+        "GitHub organization",
+        "Default of the PORT",
+    ):
         child.expect_exact(prompt)  # accept the defaults
         child.send(ENTER)
     child.expect_exact("Created fraud-scoring")
@@ -92,7 +98,14 @@ def test_override_is_recorded(tmp_path: Path) -> None:
         child.send(ENTER)
     child.expect_exact("Use the recommended language?")
     child.send(DOWN + ENTER)  # override: Go
-    for prompt in ("One-line description", "Owning team", "Go module path", "Default of the PORT"):
+    for prompt in (
+        "One-line description",
+        "Owning team",
+        "Backstage system",
+        "GitHub organization",
+        "Go module path",
+        "Default of the PORT",
+    ):
         child.expect_exact(prompt)
         child.send(ENTER)
     child.expect_exact("Created billing")
@@ -113,6 +126,9 @@ def test_prompt_validation_lets_the_user_fix_a_value(tmp_path: Path) -> None:
     child.send(CLEAR_LINE + "Bad Team" + ENTER)
     child.expect_exact("must be lowercase")
     child.send(CLEAR_LINE + "ledger-team" + ENTER)
+    for prompt in ("Backstage system", "GitHub organization"):
+        child.expect_exact(prompt)
+        child.send(ENTER)
     child.expect_exact("Default of the PORT")
     child.send(CLEAR_LINE + "99999" + ENTER)
     child.expect_exact("between 1 and 65535")

@@ -63,11 +63,16 @@ def test_flags_answer_every_question(invoke: Invoke, tmp_path: Path) -> None:
         "github.com/acme/billing",
         "--port",
         "8081",
+        "--data",
+        "system=payments-platform",
+        "--data",
+        "github_org=acme",
         "--no-git",
     )
     assert result.exit_code == 0, result.stderr
     service = tmp_path / "out" / "billing"
     recorded = answers(service)
+    assert (recorded["system"], recorded["github_org"]) == ("payments-platform", "acme")
     assert recorded["description"] == "Bills."
     assert recorded["owner"] == "billing-team"
     assert recorded["go_module"] == "github.com/acme/billing"
@@ -231,6 +236,8 @@ def test_the_wheel_carries_the_templates(tmp_path: Path) -> None:
         assert "generator/_templates/copier.yml" in archive.namelist()
         assert "generator/_templates/shared/contract.yml" in archive.namelist()
         archive.extractall(unpacked)
+    marked = unpacked / "generator" / "_templates" / "rust-axum" / ".gitignore"
+    marked.write_text(marked.read_text() + "# from the wheel\n")
     work = tmp_path / "work"
     work.mkdir()
     run = subprocess.run(
@@ -252,5 +259,8 @@ def test_the_wheel_carries_the_templates(tmp_path: Path) -> None:
         check=False,
     )
     assert run.returncode == 0, run.stderr
+    # Rendered from the wheel's copy, not this checkout; and its path is not recorded.
+    assert "# from the wheel" in (work / "payments" / ".gitignore").read_text()
     answers_file = (work / "payments" / ".copier-answers.yml").read_text()
-    assert "_templates" in answers_file  # rendered from the wheel's copy, not this checkout
+    assert "_templates" not in answers_file
+    assert str(unpacked) not in answers_file

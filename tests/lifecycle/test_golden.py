@@ -197,6 +197,38 @@ def test_platform_code_is_drift_checked_and_team_code_is_not(
     assert "+// local hack" in drifted.stdout
 
 
+@pytest.mark.parametrize("language", ["go", "rust"])
+def test_the_deploy_base_is_the_platforms_and_the_overlays_are_the_teams(
+    invoke: Invoke, tmp_path: Path, language: str
+) -> None:
+    result = invoke("new", "payments", "--lang", language, "--defaults")
+    assert result.exit_code == 0, result.stderr
+    service = tmp_path / "payments"
+    # What a team tunes for its own service is theirs.
+    for team_file in (
+        "deploy/overlays/prod/kustomization.yaml",
+        "compose.yaml",
+        "catalog-info.yaml",
+        "renovate.json",
+    ):
+        with (service / team_file).open("a", encoding="utf-8") as out:
+            out.write("\n" if team_file.endswith(".json") else "# ours\n")
+    assert invoke("check", str(service)).exit_code == 0
+    # The base every service runs the same way, and the local collector's config, are not.
+    edit(
+        service,
+        "deploy/base/deployment.yaml",
+        "readOnlyRootFilesystem: true",
+        "readOnlyRootFilesystem: false",
+    )
+    edit(service, "deploy/local/otel-collector.yaml", "\n", "\n# ours\n")
+    drifted = invoke("check", str(service))
+    assert drifted.exit_code == 16
+    assert (
+        "drifted: deploy/base/deployment.yaml, deploy/local/otel-collector.yaml" in drifted.stdout
+    )
+
+
 def test_update_refuses_dirty_trees_and_non_services(invoke: Invoke, golden: Path) -> None:
     service = new_service(invoke, golden, "go")
     release(golden, "v1.1.0", {"go-gin/Makefile.jinja": ("\nbuild:", "\n# v1.1.0\nbuild:")})
@@ -237,6 +269,7 @@ def test_bundled_services_cannot_be_updated(invoke: Invoke, tmp_path: Path) -> N
     result = invoke("update", str(tmp_path / "payments"))
     assert result.exit_code == 2
     assert "bundled templates" in result.stderr
+    assert "scaffold update --template" in result.stderr  # the way onto a golden repository
 
 
 HANDLERS = {"go": "internal/app/hello.go", "rust": "src/app/hello.rs"}

@@ -16,6 +16,7 @@ from xml.etree import ElementTree as ET
 import pytest
 import yaml
 
+from generator.lifecycle._smoke import STEPS
 from tests.conftest import TEMPLATES, Invoke, require_tools, tool_env
 
 pytestmark = pytest.mark.slow
@@ -71,7 +72,7 @@ def test_smoke_passes_on_the_bundled_templates(invoke: Invoke, tmp_path: Path) -
     assert languages == {"go", "rust"}
     assert all(v["passed"] for v in report["variants"])
     assert failed_cases(junit) == []
-    assert int(junit.get("tests", "0")) == len(report["variants"]) * 6
+    assert int(junit.get("tests", "0")) == len(report["variants"]) * len(STEPS)
 
 
 @pytest.mark.usefixtures("smoke_env")
@@ -115,6 +116,16 @@ def test_hadolint_error_fails_the_rust_variants(invoke: Invoke, tmp_path: Path) 
             ),
             "static",
             "actionlint",
+        ),
+        (
+            "probe path",
+            lambda g: replace(
+                g / "shared/deploy/base/deployment.yaml.jinja",
+                "path: {{ contract.routes.liveness }}",
+                "path: /healthz",
+            ),
+            "deploy",
+            "livenessProbe.httpGet.path: /healthz",
         ),
         (
             "template residue",

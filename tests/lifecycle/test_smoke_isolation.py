@@ -34,6 +34,7 @@ def test_a_step_that_raises_fails_only_its_variant(
     )
     monkeypatch.setattr(smoke, "provision_linters", lambda template, progress: {})
     monkeypatch.setattr(smoke, "_static", crash_for_rust)
+    monkeypatch.setattr(smoke, "_deploy", lambda service, template, linters: "validated")
     monkeypatch.setattr(smoke.Smoke, "_make", lambda self, service, target: f"make {target}")
     monkeypatch.setattr(smoke, "_contract", lambda service, variant, template: "all passed")
     junit, report = tmp_path / "smoke.xml", tmp_path / "smoke.json"

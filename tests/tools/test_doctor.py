@@ -12,9 +12,13 @@ from pathlib import Path
 import pytest
 
 from generator.template import Template
+from generator.tools import go_tools, node_tools
+from generator.tools._validators import composecheck_path
 from tests.conftest import TEMPLATES, Invoke, require_tools
 
 ACTIONLINT = Template.load(TEMPLATES).tools.go_tools.actionlint
+GO_TOOLS = go_tools(Template.load(TEMPLATES).tools)
+NODE_TOOLS = node_tools(Template.load(TEMPLATES).tools)
 GOLANGCI_LINT = re.search(
     r"golangci-lint/v2 (v\S+)", (TEMPLATES / "go-gin/tools/go.mod").read_text()
 ).group(1)  # type: ignore[union-attr]
@@ -24,6 +28,22 @@ def stub(path: Path, output: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"#!/bin/sh\necho '{output}'\n")
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
+
+
+def stub_go_tools(cache: Path, *, but: str = "") -> None:
+    """Every tool scaffold provisions in the cache at its pinned version, except the one named but.
+
+    The cache is $SCAFFOLD_TOOLS_DIR (the cache fixture), where the validators' paths point.
+    """
+    for tool in GO_TOOLS:
+        if tool.name != but:
+            stub(cache / tool.name / tool.version / tool.name, tool.version)
+    if but != "composecheck":
+        stub(composecheck_path(), "")
+    for node_tool in NODE_TOOLS:
+        if node_tool.package != but:
+            node_tool.package_dir.mkdir(parents=True, exist_ok=True)
+            (node_tool.package_dir / "package.json").write_text("{}")
 
 
 def rows(stdout: str) -> dict[str, dict[str, object]]:
@@ -40,6 +60,7 @@ def test_reports_a_missing_linter_with_its_pin_and_fix_and_exits_4(
     invoke: Invoke, cache: Path
 ) -> None:
     require_tools("rustup")
+    stub_go_tools(cache, but="actionlint")
     result = invoke("doctor", "--lang", "rust", "--json")
     assert result.exit_code == 4
     found = rows(result.stdout)
@@ -64,13 +85,29 @@ def test_reports_a_missing_linter_with_its_pin_and_fix_and_exits_4(
 
 def test_all_usable_exits_0_and_prints_a_table(invoke: Invoke, cache: Path) -> None:
     require_tools("rustup")
-    stub(cache / "actionlint" / ACTIONLINT / "actionlint", ACTIONLINT)
+    stub_go_tools(cache)
     result = invoke("doctor", "--lang", "rust")
     assert result.exit_code == 0, result.stdout + result.stderr
     header, *lines = result.stdout.splitlines()
     assert header.split() == ["tool", "pinned", "found", "status", "needed", "by"]
     actionlint = next(line for line in lines if line.startswith("actionlint"))
     assert actionlint.split()[:4] == ["actionlint", ACTIONLINT, ACTIONLINT, "ok"]
+
+
+@pytest.mark.parametrize("missing", ["composecheck", "renovate", "@backstage/catalog-model"])
+def test_a_missing_deploy_validator_is_reported_with_how_to_install_it(
+    invoke: Invoke, cache: Path, missing: str
+) -> None:
+    stub_go_tools(cache, but=missing)
+    result = invoke("doctor", "--lang", "rust", "--json")
+    assert result.exit_code == 4
+    row = rows(result.stdout)[missing]
+    assert row["usable"] is False
+    assert row["needed_by"] == "scaffold smoke (deploy step)"
+    assert "scaffold doctor --install" in str(row["fix"])
+    assert ("go build" if missing == "composecheck" else "npm install --ignore-scripts") in str(
+        row["fix"]
+    )
 
 
 def test_a_wrong_version_in_the_cache_is_not_usable(invoke: Invoke, cache: Path) -> None:
@@ -110,5 +147,7 @@ def test_install_provisions_actionlint_and_golangci_lint_is_the_pinned_one(
     assert all(row["usable"] for row in found.values() if row["required"])
     assert found["golangci-lint"]["pinned"] == f"{GOLANGCI_LINT} (tools/go.mod)"
     assert found["golangci-lint"]["found"] == GOLANGCI_LINT.removeprefix("v")
-    assert (cache / "actionlint" / ACTIONLINT / "actionlint").is_file()
-    assert os.access(cache / "actionlint" / ACTIONLINT / "actionlint", os.X_OK)
+    for tool in GO_TOOLS:
+        assert tool.path.is_file()
+        assert os.access(tool.path, os.X_OK)
+        assert found[tool.name]["found"] == tool.version  # kube-score's via `go version -m`
