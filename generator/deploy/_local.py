@@ -66,6 +66,7 @@ def _contract(
     (app,) = built
     spec = services[app]
     yield from _app(app, spec, contract.deploy.run_as_user, port, metrics_port)
+    yield from _host_ports(services)
     env: Mapping[str, Any] = spec.get("environment") or {}
     collector = _by_image(services, template.tools.images.otel_collector)
     endpoint = urlsplit(str(env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "")))
@@ -114,6 +115,19 @@ def _app(
     for name, expected in (("PORT", port), ("METRICS_PORT", metrics_port)):
         if published.get(expected) != str(expected):
             yield f"services.{app}.ports: {name} {expected} is not published on {expected}"
+
+
+def _host_ports(services: Mapping[str, Any]) -> Iterator[str]:
+    """Two services publishing the same host port: `docker compose up` would fail to start."""
+    owners: dict[str, list[str]] = {}
+    for name, spec in services.items():
+        for published in (spec or {}).get("ports") or []:
+            if published and published.get("published"):
+                key = f"{published.get('host_ip', '')}:{published['published']}"
+                owners.setdefault(key, []).append(name)
+    for key, names in sorted(owners.items()):
+        if len(names) > 1:
+            yield f"host port {key.lstrip(':')} is published by {' and '.join(names)}"
 
 
 def _collector(

@@ -123,3 +123,38 @@ def test_the_service_running_as_root_and_writable_fails_the_contract(
     message = failure(check_compose, service, validators)
     assert "services.app.user: None, not 65532:65532" in message
     assert "services.app.read_only: must be true" in message
+
+
+@pytest.mark.parametrize("port", [9090, 4318, 16686])
+def test_a_service_on_a_port_the_stack_uses_moves_the_tool_not_the_service(
+    tmp_path: Path, validators: dict[str, Path], port: int
+) -> None:
+    from generator.new import NewOptions, new_service
+
+    options = NewOptions(
+        name="payments",
+        language="go",
+        directory=tmp_path / "payments",
+        defaults=True,
+        git=False,
+        data=[f"port={port}"],
+    )
+    service = new_service(options, progress=lambda _: None, show=lambda _: None).path
+    assert check_compose(service, TEMPLATE, validators).startswith("compose.yaml: compose and")
+    published = [
+        line.strip()
+        for line in (service / "compose.yaml").read_text().splitlines()
+        if line.strip().startswith('- "127.0.0.1:')
+    ]
+    assert f'- "127.0.0.1:{port}:{port}"' in published
+    assert f'- "127.0.0.1:{port + 1}:{port}"' in published  # the tool, one port up
+    readme = (service / "README.md").read_text()
+    assert f"localhost:{port + 1}" in readme
+
+
+def test_two_services_on_one_host_port_fail_the_contract(
+    service: Path, validators: dict[str, Path]
+) -> None:
+    replace_in(service / "compose.yaml", '- "127.0.0.1:16686:16686"', '- "127.0.0.1:8080:16686"')
+    message = failure(check_compose, service, validators)
+    assert "contract: host port 127.0.0.1:8080 is published by app and jaeger" in message
