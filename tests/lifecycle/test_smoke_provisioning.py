@@ -13,7 +13,8 @@ import yaml
 from generator.template import Template
 from tests.conftest import TEMPLATES, Invoke
 
-ACTIONLINT = Template.load(TEMPLATES).tools.go_tools.actionlint
+TEMPLATE = Template.load(TEMPLATES)
+ACTIONLINT = TEMPLATE.tools.go_tools.actionlint
 
 
 def test_a_linter_that_cannot_be_installed_fails_the_static_step_with_the_command(
@@ -48,3 +49,24 @@ def test_a_linter_that_cannot_be_installed_fails_the_static_step_with_the_comman
     assert output.count("\n") == 0
     assert f"actionlint {ACTIONLINT} cannot be installed: go is not on PATH" in output
     assert f"go install github.com/rhysd/actionlint/cmd/actionlint@{ACTIONLINT}" in output
+
+
+def test_a_deploy_validator_that_could_not_be_provisioned_fails_the_deploy_step_only(
+    tmp_path: Path,
+) -> None:
+    from generator.errors import ToolchainError
+    from generator.lifecycle import _smoke as smoke
+
+    missing = ToolchainError("node is not on PATH", hint="install Node.js")
+    linters = {name: Path("/nonexistent") / name for name in smoke.DEPLOY_TOOLS}
+    linters["node"] = missing  # type: ignore[assignment]
+    # The static step does not need it ...
+    assert smoke.needed(linters, ["kustomize"]) == {"kustomize": Path("/nonexistent/kustomize")}
+    # ... the deploy step fails with the reason, before any validator runs.
+    result = smoke._step("deploy", lambda: smoke._deploy(tmp_path, TEMPLATE, linters))
+    assert result.passed is False
+    assert result.output == "node is not on PATH (hint: install Node.js)"
+    unprovisioned = {k: v for k, v in linters.items() if k != "renovate"}
+    assert smoke._step(
+        "deploy", lambda: smoke._deploy(tmp_path, TEMPLATE, unprovisioned)
+    ).output == ("renovate was not provisioned")
