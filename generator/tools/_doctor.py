@@ -90,8 +90,8 @@ def doctor(
     return checks
 
 
-def _run(command: Sequence[str], cwd: Path | None = None) -> str | None:
-    """First line of a command's output, or None when it is missing or fails."""
+def _output(command: Sequence[str], cwd: Path | None = None) -> str | None:
+    """Return a command's output, or None when it is missing or fails."""
     if shutil.which(command[0]) is None:
         return None
     try:
@@ -108,7 +108,15 @@ def _run(command: Sequence[str], cwd: Path | None = None) -> str | None:
         return None
     if result.returncode != 0:
         return None
-    first = next(iter((result.stdout or result.stderr).strip().splitlines()), "")
+    return result.stdout or result.stderr
+
+
+def _run(command: Sequence[str], cwd: Path | None = None) -> str | None:
+    """Return the version on the first line of a command's output (None: missing or failed)."""
+    output = _output(command, cwd)
+    if output is None:
+        return None
+    first = next(iter(output.strip().splitlines()), "")
     version = _VERSION.search(first)
     return version.group(0) if version else first
 
@@ -323,20 +331,8 @@ def _installed_version(tool: GoTool) -> str | None:
 
 
 def _embedded_version(tool: GoTool) -> str | None:
-    if shutil.which("go") is None:
-        return None
-    try:
-        result = subprocess.run(
-            ["go", "version", "-m", str(tool.path)],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    for line in result.stdout.splitlines():
+    output = _output(["go", "version", "-m", str(tool.path)]) or ""
+    for line in output.splitlines():
         fields = line.split()
         if len(fields) >= 3 and fields[0] == "mod" and tool.module.startswith(fields[1]):
             return fields[2]
