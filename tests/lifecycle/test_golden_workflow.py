@@ -39,7 +39,20 @@ EMULATED = {
     "actions/upload-artifact": "the test reads the JUnit file the step would upload",
 }
 _MATRIX = re.compile(r"\$\{\{\s*matrix\.(\w+)\s*\}\}")
-_PASSED_ON = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "GOPROXY", "GOSUMDB", "GOPRIVATE")
+# The machine's network settings, as a runner has them: proxies, module proxies, and the CA
+# certificates a TLS-inspecting proxy needs (Node reads NODE_EXTRA_CA_CERTS; without it npm
+# retries every package for minutes).
+_PASSED_ON = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "GOPROXY",
+    "GOSUMDB",
+    "GOPRIVATE",
+    "NODE_EXTRA_CA_CERTS",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
 
 
 @pytest.fixture(scope="module")
