@@ -100,13 +100,11 @@ def ensure(tool: GoTool, progress: Callable[[str], None] = lambda _: None) -> Pa
 
 
 def _go_install(go: str, tool: GoTool) -> None:
-    versions = tool.path.parent.parent
-    versions.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".installing-{tool.version}-", dir=versions))
-    try:
-        # Outside any module and without the caller's GOFLAGS: `go install MOD@VERSION` builds
-        # exactly the pinned release, checked against the Go checksum database.
-        env = {k: v for k, v in os.environ.items() if k != "GOFLAGS"}
+    # Outside any module and without the caller's GOFLAGS: `go install MOD@VERSION` builds
+    # exactly the pinned release, checked against the Go checksum database.
+    env = {k: v for k, v in os.environ.items() if k != "GOFLAGS"}
+
+    def build(staging: Path) -> str:
         env["GOBIN"] = str(staging)
         try:
             result = subprocess.run(
@@ -119,20 +117,35 @@ def _go_install(go: str, tool: GoTool) -> None:
                 timeout=_INSTALL_TIMEOUT,
                 check=False,
             )
-            failure = "" if result.returncode == 0 else _last_line(result.stderr)
         except subprocess.TimeoutExpired:
-            failure = f"go install took longer than {_INSTALL_TIMEOUT} s"
-        if not failure and not (staging / tool.name).is_file():
-            failure = f"go install did not produce {tool.name}"
+            return f"go install took longer than {_INSTALL_TIMEOUT} s"
+        if result.returncode != 0:
+            return _last_line(result.stderr)
+        return "" if (staging / tool.name).is_file() else f"go install did not produce {tool.name}"
+
+    install_into(tool.path.parent, build, f"{tool.name} {tool.version}", tool.install_command)
+
+
+def install_into(
+    target: Path, build: Callable[[Path], str], what: str, install_command: str
+) -> None:
+    """Run build(staging) and rename staging to target, or raise naming the manual command.
+
+    The rename is the install: an interrupted or concurrent one never leaves a half-written tool.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".installing-{target.name}-", dir=target.parent))
+    try:
+        failure = build(staging)
         if failure:
             raise ToolchainError(
-                f"{tool.name} {tool.version} could not be installed: {failure}",
-                hint=f"run `{tool.install_command}` and retry",
+                f"{what} could not be installed: {failure}",
+                hint=f"run `{install_command}` and retry",
             )
         try:
-            staging.rename(tool.path.parent)
+            staging.rename(target)
         except OSError:
-            if not tool.installed():  # not another process winning the race: a real failure
+            if not target.is_dir():  # not another process winning the race: a real failure
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)

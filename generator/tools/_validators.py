@@ -23,14 +23,13 @@ import os
 import shlex
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import ToolchainError
 from generator.template import ToolPins
-from generator.tools._install import _last_line, _lock, tools_dir
+from generator.tools._install import _last_line, _lock, install_into, tools_dir
 
 # The npm package of each Node.js validator. Fixed here, never read from a template: a template
 # only chooses versions (and their integrity), so it cannot make scaffold install a package of
@@ -107,7 +106,7 @@ def ensure_compose_checker(progress: Progress = _quiet) -> Path:
                 failure = "go build did not produce composecheck"
             return failure
 
-        _install_into(path.parent, build, "composecheck", composecheck_install_command())
+        install_into(path.parent, build, "composecheck", composecheck_install_command())
     return path
 
 
@@ -175,7 +174,7 @@ def ensure_node_tool(tool: NodeTool, progress: Progress = _quiet) -> Path:
             ]
             return _run(command, staging, dict(os.environ), "npm install") or _verify(tool, staging)
 
-        _install_into(tool.prefix, install, f"{tool.package} {tool.version}", tool.install_command)
+        install_into(tool.prefix, install, f"{tool.package} {tool.version}", tool.install_command)
     return tool.package_dir
 
 
@@ -221,28 +220,6 @@ def _verify(tool: NodeTool, staging: Path) -> str:
 
 
 # -- shared ------------------------------------------------------------------------------------
-
-
-def _install_into(
-    target: Path, build: Callable[[Path], str], what: str, install_command: str
-) -> None:
-    """Run build(staging) and rename staging to target, or raise naming the manual command."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".installing-{target.name}-", dir=target.parent))
-    try:
-        failure = build(staging)
-        if failure:
-            raise ToolchainError(
-                f"{what} could not be installed: {failure}",
-                hint=f"run `{install_command}` and retry",
-            )
-        try:
-            staging.rename(target)
-        except OSError:
-            if not target.is_dir():  # not another process winning the race: a real failure
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str], what: str) -> str:
