@@ -37,10 +37,18 @@ def git(
         env=env,
     )
     if result.returncode != 0 and check:
-        lines = (result.stderr or result.stdout).strip().splitlines()
         command = next(arg for arg in args if not arg.startswith("-") and "=" not in arg)
-        raise error(f"git {command} failed: {lines[-1] if lines else result.returncode}", hint=hint)
+        raise error(f"git {command} failed: {_reason(result)}", hint=hint)
     return result.stdout if result.returncode == 0 else ""
+
+
+def _reason(result: subprocess.CompletedProcess[str]) -> str:
+    """Return git's own reason: its first fatal/error line, not the advice printed after it."""
+    lines = (result.stderr or result.stdout).strip().splitlines()
+    for line in lines:
+        if line.startswith(("fatal: ", "error: ")):
+            return line.split(": ", 1)[1]
+    return lines[-1] if lines else str(result.returncode)
 
 
 def _executable() -> str:
