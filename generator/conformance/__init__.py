@@ -5,7 +5,14 @@ Static checks compare the service with a fresh render of the template version it
 verifiers judge every item of the contract from that record (verify).
 """
 
-from generator.conformance._check import CheckOutcome, check_service, static_checks
+from generator.conformance._check import (
+    CheckOutcome,
+    check_service,
+    platform_diffs,
+    recorded_source,
+    render_platform_files,
+    static_checks,
+)
 from generator.conformance._observation import (
     TRACE_ID,
     BurstRun,
@@ -35,6 +42,9 @@ __all__ = [
     "contract_items",
     "free_port",
     "observe",
+    "platform_diffs",
+    "recorded_source",
+    "render_platform_files",
     "static_checks",
     "verify",
 ]

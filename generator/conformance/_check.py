@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,58 +165,92 @@ def static_checks(info: ServiceInfo, source: TemplateSource, template: Template)
 
 
 def _drift(info: ServiceInfo, source: TemplateSource, template: Template) -> Result:
-    """Render the recorded version with the recorded answers and diff the platform files.
+    """Report the platform-owned files that differ from a fresh render, as one check result."""
+    owned, diffs = platform_diffs(info, source, template)
+    if diffs:
+        return Result(
+            "platform_files.drift",
+            False,
+            f"drifted: {', '.join(diffs)}",
+            output="".join(diffs.values()),
+        )
+    return Result("platform_files.drift", True, f"{owned} platform-owned files match")
 
-    Both the template and the service are untrusted: every owned path must resolve inside the
-    fresh render and inside the service, so neither can make the diff print another file.
+
+def platform_diffs(
+    info: ServiceInfo,
+    source: TemplateSource,
+    template: Template,
+    *,
+    expected: Mapping[str, str] | None = None,
+) -> tuple[int, dict[str, str]]:
+    """Diff the service's platform-owned files against a fresh render of its recorded version.
+
+    Returns how many platform-owned files were compared and, for each that differs, its unified
+    diff. expected, if given, is that render's platform files (render_platform_files), which
+    depend only on the template version and the answers: `fleet status` keeps them between runs.
+    `scaffold check` and `scaffold fleet status` both judge drift here.
+    """
+    if expected is None:
+        expected = render_platform_files(info, source, template)
+    owned = _owned_files(expected, info.path, template.ownership.platform_owned)
+    diffs: dict[str, str] = {}
+    for name in owned:
+        actual = inside(info.path, name, source="the service's platform-owned files")
+        want = expected.get(name, "")
+        have = _text(actual) if actual.is_file() else ""
+        if want != have:
+            diffs[name] = "".join(
+                difflib.unified_diff(
+                    want.splitlines(keepends=True),
+                    have.splitlines(keepends=True),
+                    f"template/{name}",
+                    f"service/{name}",
+                )
+            )
+    return len(owned), diffs
+
+
+def render_platform_files(
+    info: ServiceInfo, source: TemplateSource, template: Template
+) -> dict[str, str]:
+    """Render the recorded version with the recorded answers; return its platform-owned files.
+
+    The template is untrusted: every owned path must resolve inside the fresh render, so it
+    cannot make the diff print another file. A directory entry ("deploy/base/") is expanded to
+    the files the render has under it; an entry the render lacks belongs to the other language.
     """
     answers = {k: v for k, v in info.answers.items() if not k.startswith("_")}
+    files: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="scaffold-check-") as tmp:
         fresh = Path(tmp) / info.name
         render(template.root, fresh, answers, vcs_ref=source.ref, trust=source.trust)
-        owned = _owned_files(fresh, info.path, template.ownership.platform_owned)
-        diffs = []
-        for name in owned:
-            expected = inside(fresh, name, source="the template's shared/ownership.yml")
-            actual = inside(info.path, name, source="the service's platform-owned files")
-            want = _text(expected) if expected.is_file() else ""
-            have = _text(actual) if actual.is_file() else ""
-            if want != have:
-                diffs.append(
-                    "".join(
-                        difflib.unified_diff(
-                            want.splitlines(keepends=True),
-                            have.splitlines(keepends=True),
-                            f"template/{name}",
-                            f"service/{name}",
-                        )
-                    )
-                )
-    if diffs:
-        names = [d.splitlines()[1].removeprefix("+++ service/") for d in diffs]
-        return Result(
-            "platform_files.drift", False, f"drifted: {', '.join(names)}", output="".join(diffs)
-        )
-    return Result("platform_files.drift", True, f"{len(owned)} platform-owned files match")
+        for entry in template.ownership.platform_owned:
+            path = inside(fresh, entry, source="the template's shared/ownership.yml")
+            if not entry.endswith("/"):
+                names = [entry] if path.is_file() else []
+            else:
+                names = sorted(_files_under(fresh, entry)) if path.is_dir() else []
+            for name in names:
+                found = inside(fresh, name, source="the template's shared/ownership.yml")
+                files[name] = _text(found)
+    return files
 
 
-def _owned_files(fresh: Path, service: Path, entries: tuple[str, ...]) -> list[str]:
+def _owned_files(expected: Mapping[str, str], service: Path, entries: tuple[str, ...]) -> list[str]:
     """List the platform-owned files to compare, each directory entry ("src/platform/") expanded.
 
     A directory is the template's outright: every file the fresh render has under it, and every
-    file the service added there (compared with nothing, so it shows as drift). An entry the
-    fresh render lacks belongs to the other language and is skipped.
+    file the service added there (compared with nothing, so it shows as drift).
     """
     names: list[str] = []
     for entry in entries:
         if not entry.endswith("/"):
-            if inside(fresh, entry, source="the template's shared/ownership.yml").is_file():
-                names.append(entry)
+            names.extend([entry] if entry in expected else [])
             continue
-        root = inside(fresh, entry, source="the template's shared/ownership.yml")
-        if not root.is_dir():
-            continue
-        found = set(_files_under(fresh, entry))
+        found = {name for name in expected if name.startswith(entry)}
+        if not found:
+            continue  # the other language's directory
         if inside(service, entry, source="the service's platform-owned files").is_dir():
             found.update(_files_under(service, entry))
         names.extend(sorted(found))
