@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import ablation, builds, generation, machine, serving
+from benchmarks import ablation, builds, fleet, generation, machine, serving
 from benchmarks.common import BENCH_DIR, LANGUAGES, ROOT, VENV_BIN, BenchError, CommandLog, log
 from benchmarks.report import Report, results_markdown, summary
 from benchmarks.servers import Kind, Variant
@@ -290,7 +290,13 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
     print(summary(report))
-    settings.output.write_text(results_markdown(report), encoding="utf-8")
+    text = results_markdown(report)
+    # The fleet section is python -m benchmarks.fleet's: keep it across this run's rewrite.
+    old = settings.output.read_text(encoding="utf-8") if settings.output.is_file() else ""
+    if fleet.START in old and fleet.END in old:
+        kept = old[old.index(fleet.START) : old.index(fleet.END) + len(fleet.END)]
+        text = text.rstrip("\n") + "\n\n" + kept + "\n"
+    settings.output.write_text(text, encoding="utf-8")
     log(f"wrote {settings.output} ({report.elapsed_seconds / 60:.1f} min)")
     return 0
 

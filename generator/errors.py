@@ -46,6 +46,12 @@ class ArtifactInvalid(ScaffoldError):
     exit_code = 5
 
 
+class ForgeError(ScaffoldError):
+    """A forge (GitHub's API) refused or failed a request. Exit code 4, like a failed tool."""
+
+    exit_code = 4
+
+
 class Aborted(ScaffoldError):
     """The user interrupted (Ctrl-C) or declined. Exit code 130, like a shell's SIGINT."""
 

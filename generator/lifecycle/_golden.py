@@ -52,6 +52,12 @@ directories such as `internal/platform/` and `src/platform/`; the rest is the te
    git conflict markers). `scaffold update --dry-run` previews the diff. A service generated
    from scaffold's bundled templates moves onto this repository, and gets the same updates, with
    `scaffold update --template {source}`.
+5. Or roll it out to the whole fleet: list the services in `fleet.yml` (canaries first), then
+   `scaffold fleet status fleet.yml --html fleet.html` shows who runs which version and what
+   drifted, and `scaffold fleet update fleet.yml --to v1.1.0 --wave 10%` proposes the version as
+   one branch (and pull request) per service, 10% at a time; re-run it for the next wave.
+   `.github/workflows/fleet.yml` does both on GitHub Actions, sharded over runners
+   (`scaffold fleet plan`); it needs a `FLEET_TOKEN` secret that reaches the services.
 """
 
 # The golden repository's own CI. Rendered with the pins of shared/tools.yml ([[ ]] marks
@@ -130,6 +136,116 @@ jobs:
 """
 
 
+# The fleet workflow: `scaffold fleet plan` shards fleet.yml into a matrix, and each shard's job
+# reports status (on schedule) or proposes a template version (by hand), on its own runner.
+FLEET_CI = """\
+name: fleet
+on:
+  workflow_dispatch:
+    inputs:
+      version:
+        description: Template version to propose to every service (a tag of this repository)
+        required: true
+      wave:
+        description: At most N services (or P%) per shard not yet proposed; empty for all
+        required: false
+        default: ""
+  schedule:
+    - cron: "17 6 * * 1-5"  # status every weekday morning
+permissions:
+  contents: read
+concurrency:
+  group: fleet
+  cancel-in-progress: false
+env:
+  SCAFFOLD_VERSION: "[[ version ]]"
+jobs:
+  plan:
+    runs-on: ubuntu-24.04
+    timeout-minutes: 10
+    outputs:
+      matrix: ${{ steps.plan.outputs.matrix }}
+    steps:
+      - uses: [[ actions.checkout ]]
+        with:
+          persist-credentials: false
+      - uses: [[ actions.setup_python ]]
+        with:
+          python-version: "3.11"
+      - name: Install scaffold
+        run: python -m pip install "scaffold-services==$SCAFFOLD_VERSION"
+      - name: Split fleet.yml into shards
+        id: plan
+        run: |
+          matrix="$(scaffold fleet plan fleet.yml --shards 8 --format github-matrix)"
+          echo "matrix=$matrix" >> "$GITHUB_OUTPUT"
+  fleet:
+    name: fleet ${{ matrix.shard }}
+    needs: plan
+    runs-on: ubuntu-24.04
+    timeout-minutes: 60
+    strategy:
+      fail-fast: false
+      matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}
+    env:
+      ONLY: ${{ matrix.only }}
+      SHARD: ${{ strategy.job-index }}
+    steps:
+      - uses: [[ actions.checkout ]]
+        with:
+          persist-credentials: false
+      - uses: [[ actions.setup_python ]]
+        with:
+          python-version: "3.11"
+      - name: Install scaffold
+        run: python -m pip install "scaffold-services==$SCAFFOLD_VERSION"
+      # FLEET_TOKEN: a GitHub App or fine-grained token that may read the services' repositories
+      # and, to propose updates, push branches and open pull requests there (contents and
+      # pull requests: write). This workflow's own GITHUB_TOKEN only reaches this repository.
+      - name: Let git use the fleet token for github.com
+        env:
+          FLEET_TOKEN: ${{ secrets.FLEET_TOKEN }}
+        run: |
+          git config --global credential.helper \\
+            '!f() { echo username=x-access-token; echo "password=$FLEET_TOKEN"; }; f'
+          git config --global user.name "scaffold fleet"
+          git config --global user.email "scaffold-fleet@users.noreply.github.com"
+      - name: Status
+        if: github.event_name == 'schedule'
+        env:
+          FLEET_TOKEN: ${{ secrets.FLEET_TOKEN }}
+        run: scaffold fleet status fleet.yml --only "$ONLY" --html "fleet-$SHARD.html"
+      - name: Propose the version
+        if: github.event_name == 'workflow_dispatch'
+        env:
+          FLEET_TOKEN: ${{ secrets.FLEET_TOKEN }}
+          GITHUB_TOKEN: ${{ secrets.FLEET_TOKEN }}
+          VERSION: ${{ inputs.version }}
+          WAVE: ${{ inputs.wave }}
+        run: |
+          scaffold fleet update fleet.yml --to "$VERSION" --only "$ONLY" --forge github \\
+            ${WAVE:+--wave "$WAVE"} --json > "fleet-$SHARD.json"
+      - uses: [[ actions.upload_artifact ]]
+        if: ${{ !cancelled() }}
+        with:
+          name: fleet-${{ strategy.job-index }}
+          path: fleet-*
+          if-no-files-found: ignore
+"""
+
+FLEET_FILE = """\
+# The services built from this template, for `scaffold fleet` and .github/workflows/fleet.yml.
+# Order matters: `fleet update --wave` takes services from the top, so list canaries first.
+#
+# services:
+#   - repo: https://github.com/acme/payments.git   # a git URL (or a path)
+#     branch: main                                 # default branch (default: main)
+#   - repo: git@github.com:acme/ledger.git
+#     name: ledger                                 # optional overrides: name, owner
+services: []
+"""
+
+
 def init_golden(
     destination: Path, version: str, progress: Callable[[str], None] = lambda _: None
 ) -> Path:
@@ -145,13 +261,24 @@ def init_golden(
         workflow = repo / ".github" / "workflows" / "templates.yml"
         workflow.parent.mkdir(parents=True)
         workflow.write_text(template_ci(version), encoding="utf-8")
+        (workflow.parent / "fleet.yml").write_text(fleet_ci(version), encoding="utf-8")
+        (repo / "fleet.yml").write_text(FLEET_FILE, encoding="utf-8")
         init_git(repo, INITIAL_COMMIT.format(version=version))
         _git("tag", INITIAL_TAG, cwd=repo)
     return target
 
 
 def template_ci(version: str) -> str:
-    """Render the golden repository's workflow with the bundled templates' pins and version."""
+    """Render the golden repository's template workflow with the bundled pins and version."""
+    return _workflow(TEMPLATE_CI, version)
+
+
+def fleet_ci(version: str) -> str:
+    """Render the golden repository's fleet workflow with the bundled pins and version."""
+    return _workflow(FLEET_CI, version)
+
+
+def _workflow(text: str, version: str) -> str:
     pins = Template.load(bundled_template_dir()).tools
     environment = jinja2.Environment(
         variable_start_string="[[",
@@ -161,7 +288,7 @@ def template_ci(version: str) -> str:
         autoescape=False,  # YAML, not HTML  # noqa: S701
     )
     values = {**pins.model_dump(), "version": version}
-    return environment.from_string(TEMPLATE_CI).render(values)
+    return environment.from_string(text).render(values)
 
 
 def _git(*args: str, cwd: Path) -> str:

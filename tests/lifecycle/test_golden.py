@@ -68,6 +68,8 @@ def test_golden_init_creates_a_tagged_template_repository(golden: Path, invoke: 
         "go-gin",
         "rust-axum",
         ".github/workflows/templates.yml",
+        ".github/workflows/fleet.yml",
+        "fleet.yml",
     ):
         assert (golden / name).exists(), name
     assert "scaffold smoke" in (golden / ".github/workflows/templates.yml").read_text()
@@ -78,9 +80,9 @@ def test_golden_init_creates_a_tagged_template_repository(golden: Path, invoke: 
     assert len(again.stderr.strip().splitlines()) == 1
 
 
-def test_golden_workflow_passes_actionlint(golden: Path, actionlint: Path) -> None:
+def test_golden_workflows_pass_actionlint(golden: Path, actionlint: Path) -> None:
     result = subprocess.run(
-        [actionlint, ".github/workflows/templates.yml"],
+        [actionlint, ".github/workflows/templates.yml", ".github/workflows/fleet.yml"],
         cwd=golden,
         capture_output=True,
         text=True,
