@@ -3,48 +3,67 @@
 copier builds a fresh Jinja environment for every render, so every template file is compiled
 again, and it parses the template's YAML (the contract, ~600 lines) with PyYAML's pure-Python
 loader several times per render. In a long-lived worker both repeat identically for every
-service. Two process-wide settings, applied only in fleet workers (never in the CLI's own
+service. Process-wide settings, applied only in fleet workers (never in the CLI's own
 process): compiled templates are kept per source text and environment syntax (the code Jinja
 generates depends on nothing else; the rendering context is supplied at run time), and
 `yaml.safe_load` uses libyaml's C loader when PyYAML has it (the same safe schema).
-`python -m benchmarks.fleet --plain` measures the gain (benchmarks/RESULTS.md, "Fleet").
-SCAFFOLD_FLEET_PLAIN=1 turns them off.
-
-Drift renders (`fleet status`) go into fresh temporary directories, where copier's per-file
-`git config` call (it keeps a destination repository's index in step with executable bits when
-core.fileMode is false) finds no tracked file and does nothing but start git, ~80 times per
-render: speed_up_drift_renders skips it there. Updates, which render into a real checkout, keep it.
+copier also runs `git config` once per rendered file, to keep a destination repository's index
+in step with executable bits when its core.fileMode is false. Where that provably does nothing
+(a fresh temporary directory, or a scratch clone whose core.fileMode is true, as git sets it on
+any filesystem with executable bits), `index_sync_is_a_no_op()` skips it: ~80 git starts per
+render. SCAFFOLD_FLEET_PLAIN=1 turns all three off; `python -m benchmarks.fleet` measures the
+gain that way (benchmarks/RESULTS.md, "Fleet"). A test renders with and without them and
+compares every byte.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 _applied = False
 
 
 def speed_up_rendering() -> None:
-    """Apply both settings once in this process (a worker initializer), unless turned off."""
+    """Apply the settings once in this process (a worker initializer), unless turned off."""
     global _applied  # noqa: PLW0603 - once per process
     if _applied or os.environ.get("SCAFFOLD_FLEET_PLAIN") == "1":
         return
     _applied = True
     _cache_compiled_templates()
     _use_libyaml()
+    _skip_index_sync_when_a_no_op()
 
 
-def speed_up_drift_renders() -> None:
-    """Also skip copier's index sync, a no-op for files rendered into a fresh directory."""
-    speed_up_rendering()
-    if not _applied:
-        return
+_no_op_index_sync: ContextVar[bool] = ContextVar("no_op_index_sync", default=False)
+
+
+@contextmanager
+def index_sync_is_a_no_op() -> Iterator[None]:
+    """Within this block, skip copier's index sync (the caller knows it would do nothing)."""
+    token = _no_op_index_sync.set(True)
+    try:
+        yield
+    finally:
+        _no_op_index_sync.reset(token)
+
+
+def _skip_index_sync_when_a_no_op() -> None:
     from copier import _main
 
     worker = getattr(_main, "Worker", None)
-    if worker is not None and hasattr(worker, "_sync_git_index_executable_bit"):
-        worker._sync_git_index_executable_bit = lambda *_: None
+    sync = getattr(worker, "_sync_git_index_executable_bit", None)
+    if worker is None or sync is None:
+        return  # another copier: nothing to skip
+
+    def sync_unless_a_no_op(self: Any, *args: Any) -> None:
+        if not _no_op_index_sync.get():
+            sync(self, *args)
+
+    worker._sync_git_index_executable_bit = sync_unless_a_no_op
 
 
 def _cache_compiled_templates() -> None:

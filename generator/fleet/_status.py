@@ -14,16 +14,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
 
 from generator import __version__
 from generator._git import git
@@ -39,6 +37,8 @@ from generator.fleet._repo import (
     proposed_branches,
     remote_heads,
 )
+from generator.fleet._speed import index_sync_is_a_no_op
+from generator.fleet._workers import workers
 from generator.template import (
     ServiceInfo,
     Template,
@@ -50,7 +50,6 @@ from generator.template import (
 )
 
 Progress = Callable[[ServiceStatus], None]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ def fleet_status(
             for key in {_template_key(r) for r in reads if isinstance(r, _Read)}
         }
         results: list[ServiceStatus] = []
-        with _executor(jobs) as pool:
+        with workers(jobs) as pool:
             futures: list[ServiceStatus | Future[list[str]]] = []
             for read in reads:
                 if isinstance(read, ServiceStatus):
@@ -197,7 +196,8 @@ def _drift(service: Path, template_dir: Path, source: TemplateSource, renders: P
     try:
         expected = json.loads(gzip.decompress(stored.read_bytes()))
     except (OSError, ValueError, EOFError):
-        expected = render_platform_files(info, source, template)
+        with index_sync_is_a_no_op():  # a render into a fresh temporary directory
+            expected = render_platform_files(info, source, template)
         _store(stored, gzip.compress(json.dumps(expected).encode()))
     _, diffs = platform_diffs(info, source, template, expected=expected)
     return sorted(diffs)
@@ -238,23 +238,3 @@ def _template(directory: Path, trust: bool) -> Template:
     if key not in _TEMPLATES:
         _TEMPLATES[key] = Template.load(directory, trusted=trust)
     return _TEMPLATES[key]
-
-
-class _Inline(Executor):
-    """jobs=1: run in this process (no worker start-up; easier to debug)."""
-
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        future: Future[T] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as error:  # handed to the caller through the future
-            future.set_exception(error)
-        return future
-
-
-def _executor(jobs: int) -> Executor:
-    if jobs == 1:
-        return _Inline()
-    return ProcessPoolExecutor(
-        max_workers=jobs, mp_context=multiprocessing.get_context("forkserver")
-    )

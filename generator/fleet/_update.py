@@ -10,11 +10,10 @@ re-running a command does only what is left, and `--wave` walks the fleet canari
 from __future__ import annotations
 
 import math
-import multiprocessing
 import re
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -26,7 +25,8 @@ from generator.fleet._file import Fleet
 from generator.fleet._forge import Forge
 from generator.fleet._model import Entry
 from generator.fleet._repo import UPDATE_BRANCH, branch_version, remote_heads
-from generator.fleet._speed import speed_up_rendering
+from generator.fleet._speed import index_sync_is_a_no_op
+from generator.fleet._workers import workers
 from generator.lifecycle import update_service
 from generator.template import ANSWERS_FILE, ServiceInfo, load_service, render, version_key
 
@@ -123,19 +123,15 @@ def fleet_update(
     for index in sorted(outcomes):
         progress(outcomes[index])
     # Within the wave, services already at the version do not count: keep going past them.
-    # Each update runs in its own process: copier changes the working directory as it goes.
     pending = iter(todo)
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=speed_up_rendering
-    ) as workers:
+    with workers(jobs) as pool:
         acted = 0
         while acted < size:
             batch = [i for _, i in zip(range(size - acted), pending, strict=False)]
             if not batch:
                 break
             futures = [
-                workers.submit(_update_one, selected[i], version, branch, dry_run, trust)
+                pool.submit(_update_one, selected[i], version, branch, dry_run, trust)
                 for i in batch
             ]
             for index, future in zip(batch, futures, strict=True):
@@ -212,7 +208,11 @@ def _update_in(
     if have is not None and want is not None and have >= want:
         return ServiceUpdate(entry.repo, name, "up-to-date", detail=f"at {recorded}"), ""
     edits = _local_edits(work, info, trust)
-    result = update_service(work, to=version, trust=trust)
+    if git(work, "config", "--bool", "core.fileMode", check=False).strip() == "true":
+        with index_sync_is_a_no_op():
+            result = update_service(work, to=version, trust=trust)
+    else:  # a filesystem without executable bits: copier keeps the index in step itself
+        result = update_service(work, to=version, trust=trust)
     change = f"{recorded} -> {version}"
     if result.conflicts:
         detail = f"{change}: {len(result.conflicts)} files conflict; nothing pushed"
@@ -248,7 +248,8 @@ def _local_edits(work: Path, info: ServiceInfo, trust: bool) -> list[str]:
     src, ref = str(info.answers["_src_path"]), str(info.answers["_commit"])
     with tempfile.TemporaryDirectory(prefix="scaffold-fleet-base-") as tmp:
         base = Path(tmp) / info.name
-        render(src, base, answers, vcs_ref=ref, trust=trust)
+        with index_sync_is_a_no_op():  # a fresh temporary directory
+            render(src, base, answers, vcs_ref=ref, trust=trust)
         edited = []
         for path in base.rglob("*"):
             name = path.relative_to(base).as_posix()
