@@ -220,7 +220,7 @@ def render_platform_files(
     cannot make the diff print another file. A directory entry ("deploy/base/") is expanded to
     the files the render has under it; an entry the render lacks belongs to the other language.
     """
-    answers = {k: v for k, v in info.answers.items() if not k.startswith("_")}
+    answers = info.template_answers
     files: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="scaffold-check-") as tmp:
         fresh = Path(tmp) / info.name

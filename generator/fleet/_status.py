@@ -190,7 +190,7 @@ def _drift(service: Path, template_dir: Path, source: TemplateSource, renders: P
     """Return the drifted platform-owned files of one service (runs in a worker process)."""
     info: ServiceInfo = load_service(service)
     template = _template(template_dir, source.trust)
-    answers = {k: v for k, v in info.answers.items() if not k.startswith("_")}
+    answers = info.template_answers
     key = json.dumps([_template_id(template_dir), answers, source.trust], sort_keys=True)
     stored = renders / f"{hashlib.sha256(key.encode()).hexdigest()}.json.gz"
     try:

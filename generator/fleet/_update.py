@@ -244,7 +244,7 @@ def _update_in(
 
 def _local_edits(work: Path, info: ServiceInfo, trust: bool) -> list[str]:
     """Return the template's files the service changed: a render of its version, compared."""
-    answers = {k: v for k, v in info.answers.items() if not k.startswith("_")}
+    answers = info.template_answers
     src, ref = str(info.answers["_src_path"]), str(info.answers["_commit"])
     with tempfile.TemporaryDirectory(prefix="scaffold-fleet-base-") as tmp:
         base = Path(tmp) / info.name

@@ -29,6 +29,11 @@ class ServiceInfo:
     language: str
     answers: Mapping[str, Any]
 
+    @property
+    def template_answers(self) -> dict[str, Any]:
+        """Return the answers to the template's questions, without copier's own `_` keys."""
+        return {k: v for k, v in self.answers.items() if not k.startswith("_")}
+
 
 ANSWERS_FILE = ".copier-answers.yml"
 
