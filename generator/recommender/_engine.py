@@ -48,7 +48,7 @@ _LABELS: Mapping[Language, str] = MappingProxyType(
     {key: spec.name for key, spec in LANGUAGES.items()}
 )
 
-CONFIDENCE_SCALE = 6.0
+CONFIDENCE_SCALE = 5.3
 """Margin (in points) per unit of the logistic's argument; fitted on the dev decisions."""
 
 CLOSE_CALL_CONFIDENCE = 0.6

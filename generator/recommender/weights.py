@@ -161,13 +161,18 @@ WEIGHTS: Mapping[str, Mapping[str, Pull | None]] = MappingProxyType(
         },
         "platform": {
             "none": None,
+            # 1.0, not the 1.5 of the first release: scaffold renders the platform contract
+            # (logging, tracing, metrics, health, CI) in both languages, so what is left to
+            # port is the internal libraries beyond it.
             "go": _go(
-                1.5,
-                "shared tooling is in Go: Rust would need its logging, tracing and CI "
-                "packages ported",
+                1.0,
+                "shared tooling is in Go: a Rust service would need the internal packages "
+                "beyond the generated contract ported",
             ),
             "rust": _rust(
-                1.5, "shared tooling is in Rust: a Rust service reuses it instead of duplicating it"
+                1.0,
+                "shared tooling is in Rust: a Rust service reuses the internal crates beyond "
+                "the generated contract",
             ),
             "mixed": None,
         },
