@@ -1,10 +1,17 @@
 """Check the recommender against published production decisions between Go and Rust.
 
-`tests/data/recommender/decisions.yml` holds real decisions (with sources), each mapped onto the
-trait vocabulary without looking at the weights. This module replays them through `recommend`
-and reports how often it agrees with the teams, overall, on the dev half the weights and the
-confidence scale were shaped on, and on the held-out third it never saw; and how well its
-confidence is calibrated. The README quotes `format_report`'s output; a test keeps it current.
+Two files in `tests/data/recommender/` hold real decisions (with sources), each mapped onto the
+trait vocabulary from its sources:
+
+* `decisions.yml`, the dev set: the weights and the confidence scale were shaped while its
+  misses were read.
+* `held_out.yml`, the held-out set: mapped blind (by people who saw neither the weights nor any
+  result) and replayed only after the model was frozen. It is the independent check.
+
+This module replays both through `recommend` and reports agreement, calibration, and the
+ceiling: how well a freely fitted model over the same traits does (`ceiling`), which tells a
+wrong weight from a vocabulary that cannot express what decided. The README quotes
+`format_report`'s output; a test keeps it current.
 
     python -m generator.recommender.evaluation            # the report, then every miss
     python -m generator.recommender.evaluation --fit      # also refit the confidence scale
@@ -22,11 +29,18 @@ from typing import Any, Literal
 
 from generator._languages import Language
 from generator.errors import ScaffoldError, UsageError
+from generator.recommender import ceiling
 from generator.recommender._engine import CONFIDENCE_SCALE, confidence_for, recommend
 from generator.recommender.traits import resolve_traits
 
-DECISIONS = Path(__file__).resolve().parents[2] / "tests" / "data" / "recommender" / "decisions.yml"
-"""The evaluation set, in the source checkout (it is not shipped in the wheel)."""
+DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "recommender"
+"""The evaluation sets, in the source checkout (they are not shipped in the wheel)."""
+
+DECISIONS = DATA / "decisions.yml"
+"""The dev set."""
+
+HELD_OUT = DATA / "held_out.yml"
+"""The held-out set, mapped blind and replayed once the model was frozen."""
 
 Split = Literal["dev", "held_out"]
 
@@ -63,13 +77,8 @@ class Outcome:
         return self.language == self.decision.chose
 
 
-def split_of(index: int) -> Split:
-    """Every third decision in id order is held out: a rule, not a choice, so none is picked."""
-    return "held_out" if index % 3 == 2 else "dev"
-
-
-def load_decisions(path: Path = DECISIONS) -> tuple[Decision, ...]:
-    """Read and validate the evaluation set.
+def load_decisions(path: Path = DECISIONS, split: Split = "dev") -> tuple[Decision, ...]:
+    """Read and validate one evaluation set; every decision in it belongs to `split`.
 
     Raises:
         ScaffoldError: the file is missing or malformed, or an entry's traits are invalid.
@@ -82,7 +91,7 @@ def load_decisions(path: Path = DECISIONS) -> tuple[Decision, ...]:
     except (OSError, yaml.YAMLError) as error:
         raise ScaffoldError(
             f"cannot read the decisions file {path}: {' '.join(str(error).split())}",
-            hint="run from a source checkout of scaffold, or pass --decisions PATH",
+            hint="run from a source checkout of scaffold, or pass --decisions/--held-out PATH",
         ) from error
     entries = data.get("decisions") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
@@ -90,10 +99,25 @@ def load_decisions(path: Path = DECISIONS) -> tuple[Decision, ...]:
     ids = [entry.get("id") if isinstance(entry, dict) else None for entry in entries]
     if ids != sorted(ids, key=str) or len(set(ids)) != len(ids):
         raise ScaffoldError(f"{path}: decision ids must be unique and sorted")
-    return tuple(_decision(path, index, entry) for index, entry in enumerate(entries))
+    return tuple(_decision(path, split, entry) for entry in entries)
 
 
-def _decision(path: Path, index: int, entry: dict[str, Any]) -> Decision:
+def load_sets(dev: Path = DECISIONS, held_out: Path = HELD_OUT) -> tuple[Decision, ...]:
+    """Read the dev set and the held-out set; an id in both is an error.
+
+    Raises:
+        ScaffoldError: either file is missing or malformed, or they share a decision.
+
+    """
+    decisions = (*load_decisions(dev, "dev"), *load_decisions(held_out, "held_out"))
+    ids = [decision.id for decision in decisions]
+    shared = sorted({one for one in ids if ids.count(one) > 1})
+    if shared:
+        raise ScaffoldError(f"{held_out}: decisions also in the dev set: {', '.join(shared)}")
+    return decisions
+
+
+def _decision(path: Path, split: Split, entry: dict[str, Any]) -> Decision:
     where = f"{path}: decision {entry.get('id')!r}"
     chose = entry.get("chose")
     if chose not in ("go", "rust"):
@@ -114,7 +138,7 @@ def _decision(path: Path, index: int, entry: dict[str, Any]) -> Decision:
         chose=chose,
         sources=tuple(sources),
         traits=dict(traits),
-        split=split_of(index),
+        split=split,
     )
 
 
@@ -200,7 +224,23 @@ def format_report(outcomes: Sequence[Outcome]) -> str:
         label = f"{low:.1f}-{min(high, 1.0):.1f}"
         shown = f"{mean:.2f}" if group else "-"
         lines.append(f"| {label} | {len(group)} | {tally(group)} | {shown} |")
+    lines += ["", *_ceiling_rows(dev, held_out)]
     return "\n".join(lines)
+
+
+def _ceiling_rows(dev: Sequence[Outcome], held_out: Sequence[Outcome]) -> list[str]:
+    """Compare the weights with the best any weighting of the same traits does (`ceiling`)."""
+    train = [(o.decision.traits, o.decision.chose == "rust") for o in dev]
+    test = [(o.decision.traits, o.decision.chose == "rust") for o in held_out]
+    best = ceiling.ceiling(train)
+    transferred = ceiling.agreement(train, test, best.penalty) if test else 0
+    return [
+        "| Model | Dev | Held out |",
+        "| --- | --- | --- |",
+        f"| scaffold's weights | {tally(dev)} | {tally(held_out)} |",
+        f"| a free fit over the same traits (L2 {best.penalty:g}; dev: leave-one-out) "
+        f"| {Tally(best.agree, best.total)} | {Tally(transferred, len(test))} |",
+    ]
 
 
 def format_misses(outcomes: Sequence[Outcome]) -> str:
@@ -223,13 +263,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m generator.recommender.evaluation",
         description="Replay published Go/Rust decisions through scaffold recommend.",
     )
-    parser.add_argument("--decisions", type=Path, default=DECISIONS, help="the YAML file")
+    parser.add_argument("--decisions", type=Path, default=DECISIONS, help="the dev set")
+    parser.add_argument("--held-out", type=Path, default=HELD_OUT, help="the held-out set")
     parser.add_argument(
         "--fit", action="store_true", help="also fit the confidence scale on the dev decisions"
     )
     args = parser.parse_args(argv)
     try:
-        outcomes = replay(load_decisions(args.decisions))
+        outcomes = replay(load_sets(args.decisions, args.held_out))
     except ScaffoldError as error:
         print(f"error: {error.one_line()}", file=sys.stderr)
         return 1
