@@ -5,8 +5,10 @@ trait vocabulary from its sources:
 
 * `decisions.yml`, the dev set: the weights and the confidence scale were shaped while its
   misses were read.
-* `held_out.yml`, the held-out set: mapped blind (by people who saw neither the weights nor any
-  result) and replayed only after the model was frozen. It is the independent check.
+* `held_out.yml`, the held-out set: collected and mapped blind (by people who saw neither the
+  weights nor any result), mapped again by a second rater, the disagreements settled by an
+  adjudicator, and replayed only after the model was frozen. It is the independent check; each
+  rater's own mapping is replayed beside it (`rater_agreement`).
 
 This module replays both through `recommend` and reports agreement, calibration, and the
 ceiling: how well a freely fitted model over the same traits does (`ceiling`), which tells a
@@ -61,6 +63,8 @@ class Decision:
     sources: tuple[str, ...]
     traits: dict[str, str]
     split: Split
+    raters: tuple[dict[str, str], ...] = ()
+    """Each independent rater's own mapping, when `traits` settles their disagreements."""
 
 
 @dataclass(frozen=True)
@@ -127,18 +131,23 @@ def _decision(path: Path, split: Split, entry: dict[str, Any]) -> Decision:
         isinstance(url, str) and url.startswith(("https://", "http://")) for url in sources
     ):
         raise ScaffoldError(f"{where}: 'sources' must list web addresses")
-    traits = entry.get("traits") or {}
-    try:
-        resolve_traits(traits)
-    except UsageError as error:
-        raise ScaffoldError(f"{where}: {error.message}") from error
+    raters = entry.get("raters") or []
+    if not isinstance(raters, list) or not all(isinstance(one, dict) for one in raters):
+        raise ScaffoldError(f"{where}: 'raters' must list each rater's traits and notes")
+    mappings = [entry.get("traits") or {}, *((one.get("traits") or {}) for one in raters)]
+    for traits in mappings:
+        try:
+            resolve_traits(traits)
+        except UsageError as error:
+            raise ScaffoldError(f"{where}: {error.message}") from error
     return Decision(
         id=str(entry["id"]),
         system=str(entry.get("system", "")),
         chose=chose,
         sources=tuple(sources),
-        traits=dict(traits),
+        traits=dict(mappings[0]),
         split=split,
+        raters=tuple(dict(traits) for traits in mappings[1:]),
     )
 
 
@@ -234,13 +243,33 @@ def _ceiling_rows(dev: Sequence[Outcome], held_out: Sequence[Outcome]) -> list[s
     test = [(o.decision.traits, o.decision.chose == "rust") for o in held_out]
     best = ceiling.ceiling(train)
     transferred = ceiling.agreement(train, test, best.penalty) if test else 0
-    return [
+    rows = [
         "| Model | Dev | Held out |",
         "| --- | --- | --- |",
         f"| scaffold's weights | {tally(dev)} | {tally(held_out)} |",
-        f"| a free fit over the same traits (L2 {best.penalty:g}; dev: leave-one-out) "
-        f"| {Tally(best.agree, best.total)} | {Tally(transferred, len(test))} |",
     ]
+    for rater, agreed in enumerate(rater_agreement(held_out), start=1):
+        rows.append(f"| scaffold's weights, held out as rater {rater} mapped it | - | {agreed} |")
+    rows.append(
+        f"| a free fit over the same traits (L2 {best.penalty:g}; dev: leave-one-out) "
+        f"| {Tally(best.agree, best.total)} | {Tally(transferred, len(test))} |"
+    )
+    return rows
+
+
+def rater_agreement(outcomes: Sequence[Outcome]) -> list[Tally]:
+    """Agreement when each decision is replayed as each independent rater mapped it.
+
+    Shows how much the result depends on the mapping: decisions with fewer raters count only
+    for the raters they have.
+    """
+    most = max((len(o.decision.raters) for o in outcomes), default=0)
+    tallies = []
+    for rater in range(most):
+        rated = [o.decision for o in outcomes if len(o.decision.raters) > rater]
+        agree = sum(recommend(d.raters[rater]).language == d.chose for d in rated)
+        tallies.append(Tally(agree, len(rated)))
+    return tallies
 
 
 def format_misses(outcomes: Sequence[Outcome]) -> str:
