@@ -237,10 +237,14 @@ def format_report(outcomes: Sequence[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def labelled(outcomes: Iterable[Outcome]) -> list[tuple[dict[str, str], bool]]:
+    """Return the decisions as `ceiling` takes them: (traits, whether the team chose Rust)."""
+    return [(o.decision.traits, o.decision.chose == "rust") for o in outcomes]
+
+
 def _ceiling_rows(dev: Sequence[Outcome], held_out: Sequence[Outcome]) -> list[str]:
     """Compare the weights with the best any weighting of the same traits does (`ceiling`)."""
-    train = [(o.decision.traits, o.decision.chose == "rust") for o in dev]
-    test = [(o.decision.traits, o.decision.chose == "rust") for o in held_out]
+    train, test = labelled(dev), labelled(held_out)
     best = ceiling.ceiling(train)
     transferred = ceiling.agreement(train, test, best.penalty) if test else 0
     rows = [

@@ -22,6 +22,7 @@ from generator.recommender.evaluation import (
     fit_scale,
     format_misses,
     format_report,
+    labelled,
     load_decisions,
     load_sets,
     main,
@@ -153,13 +154,9 @@ def test_the_weights_beat_a_free_fit_where_it_counts() -> None:
 
     If this fails, a free fit generalises better than the weights, and they deserve a look.
     """
-    dev = [
-        (o.decision.traits, o.decision.chose == "rust")
-        for o in OUTCOMES
-        if o.decision.split == "dev"
-    ]
+    dev = labelled(o for o in OUTCOMES if o.decision.split == "dev")
     held_out = [o for o in OUTCOMES if o.decision.split == "held_out"]
-    test = [(o.decision.traits, o.decision.chose == "rust") for o in held_out]
+    test = labelled(held_out)
     fitted = ceiling.agreement(dev, test, ceiling.ceiling(dev).penalty)
     assert tally(held_out).agree >= fitted
     assert f"| {Tally(fitted, len(test))} |" in REPORT
