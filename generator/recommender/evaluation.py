@@ -65,6 +65,8 @@ class Decision:
     split: Split
     raters: tuple[dict[str, str], ...] = ()
     """Each independent rater's own mapping, when `traits` settles their disagreements."""
+    round: int | None = None
+    """Which collection round a held-out decision came from (rounds were collected in turn)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,9 @@ def _decision(path: Path, split: Split, entry: dict[str, Any]) -> Decision:
     raters = entry.get("raters") or []
     if not isinstance(raters, list) or not all(isinstance(one, dict) for one in raters):
         raise ScaffoldError(f"{where}: 'raters' must list each rater's traits and notes")
+    collected = entry.get("round")
+    if collected is not None and (type(collected) is not int or collected < 1):
+        raise ScaffoldError(f"{where}: 'round' must be a positive whole number, not {collected!r}")
     mappings = [entry.get("traits") or {}, *((one.get("traits") or {}) for one in raters)]
     for traits in mappings:
         try:
@@ -148,6 +153,7 @@ def _decision(path: Path, split: Split, entry: dict[str, Any]) -> Decision:
         traits=dict(mappings[0]),
         split=split,
         raters=tuple(dict(traits) for traits in mappings[1:]),
+        round=collected,
     )
 
 
@@ -219,6 +225,7 @@ def format_report(outcomes: Sequence[Outcome]) -> str:
         f"| all ({len(outcomes)}) | {tally(outcomes)} | {confident(outcomes)} |",
         f"| dev ({len(dev)}) | {tally(dev)} | {confident(dev)} |",
         f"| held out ({len(held_out)}) | {tally(held_out)} | {confident(held_out)} |",
+        *_round_rows(held_out),
         f"| teams that chose Go ({len(chose['go'])}) | {tally(chose['go'])} "
         f"| {confident(chose['go'])} |",
         f"| teams that chose Rust ({len(chose['rust'])}) | {tally(chose['rust'])} "
@@ -235,6 +242,20 @@ def format_report(outcomes: Sequence[Outcome]) -> str:
         lines.append(f"| {label} | {len(group)} | {tally(group)} | {shown} |")
     lines += ["", *_ceiling_rows(dev, held_out)]
     return "\n".join(lines)
+
+
+def _round_rows(held_out: Sequence[Outcome]) -> list[str]:
+    """One row per collection round, when there was more than one: each round on its own."""
+    rounds = sorted({o.decision.round for o in held_out if o.decision.round is not None})
+    if len(rounds) < 2:
+        return []
+    rows = []
+    for number in rounds:
+        group = [o for o in held_out if o.decision.round == number]
+        rows.append(
+            f"| held out, round {number} ({len(group)}) | {tally(group)} | {confident(group)} |"
+        )
+    return rows
 
 
 def labelled(outcomes: Iterable[Outcome]) -> list[tuple[dict[str, str], bool]]:

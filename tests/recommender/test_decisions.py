@@ -104,6 +104,16 @@ def test_the_held_out_set_is_separate_and_from_the_rust_1_0_era() -> None:
         assert entry["year"] >= 2016, entry["id"]
 
 
+def test_every_held_out_decision_says_which_round_it_came_from_and_each_is_reported() -> None:
+    held_out = [o for o in OUTCOMES if o.decision.split == "held_out"]
+    rounds = sorted({o.decision.round for o in held_out if o.decision.round is not None})
+    assert all(o.decision.round is not None for o in held_out)
+    assert rounds == list(range(1, len(rounds) + 1)), "rounds are numbered 1, 2, ... in turn"
+    for number in rounds:
+        group = [o for o in held_out if o.decision.round == number]
+        assert f"| held out, round {number} ({len(group)}) | {tally(group)} |" in REPORT
+
+
 def test_a_decision_in_both_sets_is_refused(tmp_path: Path) -> None:
     held_out = tmp_path / "held_out.yml"
     held_out.write_text(yaml.safe_dump({"decisions": [DEV_RAW[0]]}), encoding="utf-8")
@@ -210,6 +220,9 @@ def test_the_report_counts_what_it_says() -> None:
             "decisions: [{id: a, chose: go, sources: [https://x], raters: [{traits: {a: b}}]}]\n",
             "unknown trait 'a'",
         ),
+        ("decisions: [{id: a, chose: go, sources: [https://x], round: 0}]\n", "'round'"),
+        ("decisions: [{id: a, chose: go, sources: [https://x], round: two}]\n", "'round'"),
+        ("decisions: [{id: a, chose: go, sources: [https://x], round: true}]\n", "'round'"),
     ],
 )
 def test_a_bad_decisions_file_is_one_clear_error(
