@@ -97,10 +97,6 @@ class Ceiling:
     total: int
     penalty: float
 
-    @property
-    def rate(self) -> float:
-        return self.agree / self.total
-
 
 Labelled = Sequence[tuple[Mapping[str, str], bool]]
 """Decisions as (traits, chose Rust)."""
