@@ -16,6 +16,7 @@ library and is exact and deterministic.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -123,7 +124,17 @@ def leave_one_out(decisions: Labelled, penalty: float) -> int:
 
 
 def ceiling(decisions: Labelled) -> Ceiling:
-    """Return the best leave-one-out agreement over `PENALTIES` (ties: the stronger penalty)."""
-    results = [(leave_one_out(decisions, penalty), penalty) for penalty in PENALTIES]
+    """Return the best leave-one-out agreement over `PENALTIES` (ties: the stronger penalty).
+
+    Memoised: the report, `--fit` and the tests ask for the same sets, and each costs hundreds
+    of fits.
+    """
+    return _ceiling(tuple((tuple(sorted(traits.items())), rust) for traits, rust in decisions))
+
+
+@functools.cache
+def _ceiling(decisions: tuple[tuple[tuple[tuple[str, str], ...], bool], ...]) -> Ceiling:
+    labelled = [(dict(traits), rust) for traits, rust in decisions]
+    results = [(leave_one_out(labelled, penalty), penalty) for penalty in PENALTIES]
     agree, penalty = max(results)
     return Ceiling(agree, len(decisions), penalty)
