@@ -279,6 +279,26 @@ def _ceiling_rows(dev: Sequence[Outcome], held_out: Sequence[Outcome]) -> list[s
         f"| a free fit over the same traits (L2 {best.penalty:g}; dev: leave-one-out) "
         f"| {Tally(best.agree, best.total)} | {Tally(transferred, len(test))} |"
     )
+    rounds = sorted({o.decision.round for o in held_out if o.decision.round is not None})
+    if len(rounds) > 1:
+        # the free fit gets the same chance the weights had: all it could see before the last
+        # round, then scored on it
+        last = rounds[-1]
+        before = [*train, *labelled(o for o in held_out if o.decision.round != last)]
+        newest = labelled(o for o in held_out if o.decision.round == last)
+        penalty = ceiling.ceiling(before).penalty
+        scored = Tally(ceiling.agreement(before, newest, penalty), len(newest))
+        rows.append(
+            f"| the free fit given dev and rounds before {last} (L2 {penalty:g}), "
+            f"on round {last} | - | {scored} |"
+        )
+    everything = ceiling.ceiling([*train, *test])
+    rows += [
+        "",
+        f"Given every decision, the free fit's leave-one-out agreement (the best of "
+        f"{len(ceiling.PENALTIES)} penalties, so optimistic: L2 {everything.penalty:g}) is "
+        f"{Tally(everything.agree, everything.total)}: about as much as these traits can explain.",
+    ]
     return rows
 
 

@@ -151,8 +151,9 @@ def test_confident_answers_agree_at_least_nine_times_in_ten() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 17 is open: on the adjudicated held-out set the recommender agrees in 32 of "
-    "41 decisions (78%), one short of the 80% bar (each rater's own mapping: 33/41)",
+    reason="issue 17 is open: over all three held-out rounds pooled (the result declared "
+    "before round 3 was collected) the recommender agrees in 60 of 76 decisions (79%), one "
+    "short of the 80% bar; round 3 alone: 28/35",
 )
 def test_held_out_agreement_reaches_the_issues_bar() -> None:
     held_out = [o for o in OUTCOMES if o.decision.split == "held_out"]
@@ -170,6 +171,22 @@ def test_the_weights_beat_a_free_fit_where_it_counts() -> None:
     fitted = ceiling.agreement(dev, test, ceiling.ceiling(dev).penalty)
     assert tally(held_out).agree >= fitted
     assert f"| {Tally(fitted, len(test))} |" in REPORT
+
+
+def test_on_the_newest_round_the_weights_do_as_well_as_a_fit_given_everything_before_it() -> None:
+    """The free fit sees the dev set and the earlier rounds, as the weights had; both face the
+    newest round blind. If the fit wins, the earlier data held something the weights miss."""
+    held_out = [o for o in OUTCOMES if o.decision.split == "held_out"]
+    last = max(o.decision.round or 0 for o in held_out)
+    newest = [o for o in held_out if o.decision.round == last]
+    before = labelled(o for o in OUTCOMES if o not in newest)
+    penalty = ceiling.ceiling(before).penalty
+    fitted = Tally(ceiling.agreement(before, labelled(newest), penalty), len(newest))
+    assert tally(newest).agree >= fitted.agree
+    row = f"| the free fit given dev and rounds before {last} (L2 {penalty:g}), on round {last}"
+    assert f"{row} | - | {fitted} |" in REPORT
+    everything = ceiling.ceiling(labelled(OUTCOMES))
+    assert f"is {Tally(everything.agree, everything.total)}: about as much" in REPORT
 
 
 # --- the evaluation's own mechanics ----------------------------------------------------------
