@@ -244,13 +244,18 @@ def format_report(outcomes: Sequence[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def rounds(outcomes: Iterable[Outcome]) -> list[int]:
+    """Return the collection rounds the outcomes' decisions came from, in order."""
+    return sorted({o.decision.round for o in outcomes if o.decision.round is not None})
+
+
 def _round_rows(held_out: Sequence[Outcome]) -> list[str]:
     """One row per collection round, when there was more than one: each round on its own."""
-    rounds = sorted({o.decision.round for o in held_out if o.decision.round is not None})
-    if len(rounds) < 2:
+    collected = rounds(held_out)
+    if len(collected) < 2:
         return []
     rows = []
-    for number in rounds:
+    for number in collected:
         group = [o for o in held_out if o.decision.round == number]
         rows.append(
             f"| held out, round {number} ({len(group)}) | {tally(group)} | {confident(group)} |"
@@ -279,11 +284,11 @@ def _ceiling_rows(dev: Sequence[Outcome], held_out: Sequence[Outcome]) -> list[s
         f"| a free fit over the same traits (L2 {best.penalty:g}; dev: leave-one-out) "
         f"| {Tally(best.agree, best.total)} | {Tally(transferred, len(test))} |"
     )
-    rounds = sorted({o.decision.round for o in held_out if o.decision.round is not None})
-    if len(rounds) > 1:
+    collected = rounds(held_out)
+    if len(collected) > 1:
         # the free fit gets the same chance the weights had: all it could see before the last
         # round, then scored on it
-        last = rounds[-1]
+        last = collected[-1]
         before = [*train, *labelled(o for o in held_out if o.decision.round != last)]
         newest = labelled(o for o in held_out if o.decision.round == last)
         penalty = ceiling.ceiling(before).penalty

@@ -28,6 +28,7 @@ from generator.recommender.evaluation import (
     main,
     rater_agreement,
     replay,
+    rounds,
     tally,
 )
 from tests.conftest import ROOT
@@ -106,10 +107,11 @@ def test_the_held_out_set_is_separate_and_from_the_rust_1_0_era() -> None:
 
 def test_every_held_out_decision_says_which_round_it_came_from_and_each_is_reported() -> None:
     held_out = [o for o in OUTCOMES if o.decision.split == "held_out"]
-    rounds = sorted({o.decision.round for o in held_out if o.decision.round is not None})
+    collected = rounds(held_out)
     assert all(o.decision.round is not None for o in held_out)
-    assert rounds == list(range(1, len(rounds) + 1)), "rounds are numbered 1, 2, ... in turn"
-    for number in rounds:
+    assert collected == list(range(1, len(collected) + 1)), "numbered 1, 2, ... in turn"
+    assert rounds(o for o in OUTCOMES if o.decision.split == "dev") == []
+    for number in collected:
         group = [o for o in held_out if o.decision.round == number]
         assert f"| held out, round {number} ({len(group)}) | {tally(group)} |" in REPORT
 
@@ -177,7 +179,7 @@ def test_on_the_newest_round_the_weights_do_as_well_as_a_fit_given_everything_be
     """The free fit sees the dev set and the earlier rounds, as the weights had; both face the
     newest round blind. If the fit wins, the earlier data held something the weights miss."""
     held_out = [o for o in OUTCOMES if o.decision.split == "held_out"]
-    last = max(o.decision.round or 0 for o in held_out)
+    last = rounds(held_out)[-1]
     newest = [o for o in held_out if o.decision.round == last]
     before = labelled(o for o in OUTCOMES if o not in newest)
     penalty = ceiling.ceiling(before).penalty
