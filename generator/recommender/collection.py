@@ -243,13 +243,21 @@ def _by_id(workdir: Path, stem: str, expected: Iterable[str]) -> dict[str, Entry
     return found
 
 
+def _collected(workdir: Path) -> dict[str, Entry]:
+    """Return the round as `check` accepted it, by id."""
+    path = workdir / "collected.yml"
+    if not path.exists():
+        raise ScaffoldError(f"{path} does not exist", hint="run the check step first")
+    return {str(entry["id"]): entry for entry in _read(path)}
+
+
 def disputes(workdir: Path, seed: int = 3) -> tuple[int, int]:
     """Write the adjudicators' inputs and briefs, and return (decisions, disputed values).
 
     Per decision: what the raters agree on and where they differ, with the raters' letters
     shuffled (seeded, so a rerun writes the same files).
     """
-    collected = {str(entry["id"]): entry for entry in _read(workdir / "collected.yml")}
+    collected = _collected(workdir)
     remapped = _by_id(workdir, "remap", collected)
     shuffle = random.Random(seed)  # noqa: S311 - a fair coin for blinding, not a secret
     inputs = []
@@ -348,7 +356,7 @@ def merge(workdir: Path, collection_round: int, held_out: Path = HELD_OUT) -> in
     Returns how many decisions the file holds. Nothing is written unless every decision reads
     back exactly as the helpers wrote it and the whole file still loads.
     """
-    collected = {str(entry["id"]): entry for entry in _read(workdir / "collected.yml")}
+    collected = _collected(workdir)
     remapped = _by_id(workdir, "remap", collected)
     settled = _by_id(workdir, "adjudicated", collected)
     text = held_out.read_text(encoding="utf-8")
@@ -407,15 +415,35 @@ def _verify(
             raise ScaffoldError(f"decision {key} does not read back as written; nothing merged")
 
 
+_EXAMPLES = """\
+steps, in order:
+  start     write the avoid-list and four researchers' briefs (collect-*.md)
+  check     check their collect-*.yml; write the second raters' briefs (remap-*.md)
+  disputes  compare the two mappings; write the adjudicators' briefs (adjudicate-*.md)
+  merge     add the round to tests/data/recommender/held_out.yml; commit, then replay once
+
+examples:
+  python -m generator.recommender.collection start /tmp/round4
+  python -m generator.recommender.collection check /tmp/round4
+  python -m generator.recommender.collection disputes /tmp/round4
+  python -m generator.recommender.collection merge /tmp/round4 --round 4
+"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one step; print counts and problems only. Exit 1 on a problem, 2 on bad usage."""
     parser = argparse.ArgumentParser(
         prog="python -m generator.recommender.collection",
-        description="Collect a new round of held-out decisions blind (see the module's doc).",
+        description="Collect a new round of held-out decisions blind. Each step prints counts "
+        "only; hand the briefs it writes (*.md in WORKDIR) to the helpers, one each.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_EXAMPLES,
     )
     parser.add_argument("step", choices=("start", "check", "disputes", "merge"))
     parser.add_argument("workdir", type=Path, help="where the round's files live")
-    parser.add_argument("--round", type=int, dest="collection_round", help="merge: its number")
+    parser.add_argument(
+        "--round", type=int, dest="collection_round", metavar="N", help="merge: the round's number"
+    )
     args = parser.parse_args(argv)
     workdir: Path = args.workdir
     try:

@@ -272,6 +272,19 @@ def test_the_cli_gives_one_line_and_exit_1_on_a_problem(
     err = capsys.readouterr().err
     assert err.startswith("error: cannot read")
     assert len(err.strip().splitlines()) == 1
+    assert collection.main(["disputes", str(tmp_path)]) == 1
+    assert (
+        "collected.yml does not exist (hint: run the check step first)" in capsys.readouterr().err
+    )
     with pytest.raises(SystemExit) as exited:
         collection.main(["merge", str(tmp_path)])
     assert exited.value.code == 2
+
+
+def test_help_lists_the_steps_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        collection.main(["--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    for step in ("start", "check", "disputes", "merge"):
+        assert f"python -m generator.recommender.collection {step} /tmp/round4" in out
