@@ -205,29 +205,32 @@ def check(workdir: Path, known: Sequence[Entry]) -> tuple[int, list[str]]:
     entries.sort(key=lambda entry: str(entry["id"]))
     _write(workdir / "collected.yml", entries)
     shown = ("id", "system", "organisation", "year", "chose", "kind", "sources")
-    for number, share in _shares(entries):
-        path = workdir / f"remap-input-{number}.yml"
-        _write(path, [{key: entry[key] for key in shown} for entry in share])
-        (workdir / f"remap-{number}.md").write_text(
-            _brief(
-                "remap",
-                workdir=workdir,
-                input=path,
-                count=len(share),
-                output=workdir / f"remap-{number}.yml",
-            ),
-            encoding="utf-8",
-        )
+    _hand_out(workdir, "remap", "remap", [{key: e[key] for key in shown} for e in entries])
     return len(entries), []
 
 
-def _shares(entries: Sequence[Entry]) -> list[tuple[int, Sequence[Entry]]]:
-    size = -(-len(entries) // RATERS)
-    return [
-        (number + 1, entries[number * size : (number + 1) * size])
-        for number in range(RATERS)
-        if entries[number * size : (number + 1) * size]
-    ]
+def _hand_out(workdir: Path, brief: str, output: str, items: Sequence[Entry]) -> None:
+    """Split `items` among `RATERS` helpers, one input file and one brief each.
+
+    Helper n reads `<brief>-input-<n>.yml`, follows `<brief>-<n>.md`, writes `<output>-<n>.yml`.
+    """
+    size = -(-len(items) // RATERS)
+    for number in range(1, RATERS + 1):
+        share = items[(number - 1) * size : number * size]
+        if not share:
+            continue
+        path = workdir / f"{brief}-input-{number}.yml"
+        _write(path, share)
+        (workdir / f"{brief}-{number}.md").write_text(
+            _brief(
+                brief,
+                workdir=workdir,
+                input=path,
+                count=len(share),
+                output=workdir / f"{output}-{number}.yml",
+            ),
+            encoding="utf-8",
+        )
 
 
 def _by_id(workdir: Path, stem: str, expected: Iterable[str]) -> dict[str, Entry]:
@@ -280,19 +283,7 @@ def disputes(workdir: Path, seed: int = 3) -> tuple[int, int]:
         item["disputed"] = {n: {"rater_a": a, "rater_b": b} for n, (a, b) in differ.items()}
         item["rater_a_notes"], item["rater_b_notes"] = notes
         inputs.append(item)
-    for number, share in _shares(inputs):
-        path = workdir / f"adjudicate-input-{number}.yml"
-        _write(path, share)
-        (workdir / f"adjudicate-{number}.md").write_text(
-            _brief(
-                "adjudicate",
-                workdir=workdir,
-                input=path,
-                count=len(share),
-                output=workdir / f"adjudicated-{number}.yml",
-            ),
-            encoding="utf-8",
-        )
+    _hand_out(workdir, "adjudicate", "adjudicated", inputs)
     return len(inputs), disputed_values
 
 
