@@ -163,7 +163,7 @@ def problems_in(part: str, entry: Entry, known: Sequence[Entry]) -> list[str]:
     if entry["kind"] not in KINDS:
         found.append(f"{where}: kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
     if type(entry["year"]) is not int or entry["year"] < 2016:
-        found.append(f"{where}: decided in {entry['year']!r}, before 2016")
+        found.append(f"{where}: year {entry['year']!r} must be a whole number, 2016 or later")
     sources = entry["sources"]
     if not isinstance(sources, list) or not sources:
         found.append(f"{where}: no sources")

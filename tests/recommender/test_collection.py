@@ -104,7 +104,8 @@ def test_check_writes_the_second_raters_inputs_without_the_first_mapping(tmp_pat
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        ({"year": 2015}, "before 2016"),
+        ({"year": 2015}, "2016 or later"),
+        ({"year": "2019"}, "must be a whole number"),
         ({"chose": "rust"}, "this part collects go"),
         ({"kind": "port"}, "kind 'port'"),
         ({"sources": []}, "no sources"),
