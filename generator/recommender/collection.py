@@ -36,7 +36,13 @@ from string import Template
 from typing import Any
 
 from generator.errors import ScaffoldError, UsageError
-from generator.recommender.evaluation import DATA, DECISIONS, HELD_OUT, load_decisions
+from generator.recommender.evaluation import (
+    DATA,
+    DECISIONS,
+    HELD_OUT,
+    load_decisions,
+    read_entries,
+)
 from generator.recommender.traits import TRAITS, resolve_traits
 
 PROTOCOL = DATA / "protocol"
@@ -75,20 +81,6 @@ NO_DISPUTE = "No disputed traits; the agreed mapping stands."
 Entry = dict[str, Any]
 
 
-def _read(path: Path) -> list[Entry]:
-    """Read one helper's file: a non-empty list of mappings under `decisions`."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise ScaffoldError(f"cannot read {path}: {' '.join(str(error).split())}") from error
-    entries = data.get("decisions") if isinstance(data, dict) else None
-    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
-        raise ScaffoldError(f"{path}: expected a list of decisions under 'decisions'")
-    return entries
-
-
 def _write(path: Path, entries: Sequence[Mapping[str, Any]]) -> None:
     import yaml
 
@@ -120,7 +112,7 @@ def without_defaults(traits: object) -> dict[str, str]:
 
 def known_decisions() -> list[Entry]:
     """Every decision already collected (dev and held-out), as the helpers must avoid them."""
-    return [*_read(DECISIONS), *_read(HELD_OUT)]
+    return [*read_entries(DECISIONS), *read_entries(HELD_OUT)]
 
 
 def start(workdir: Path, known: Sequence[Entry]) -> list[Path]:
@@ -193,7 +185,7 @@ def check(workdir: Path, known: Sequence[Entry]) -> tuple[int, list[str]]:
         if not path.exists():
             problems.append(f"{part}: {path} is missing")
             continue
-        for entry in _read(path):
+        for entry in read_entries(path):
             found = problems_in(part, entry, known)
             problems += found
             if not found:
@@ -237,7 +229,7 @@ def _by_id(workdir: Path, stem: str, expected: Iterable[str]) -> dict[str, Entry
     """Read every share of one step (`<stem>-<n>.yml`) and check it covers exactly `expected`."""
     found: dict[str, Entry] = {}
     for path in sorted(workdir.glob(f"{stem}-[0-9]*.yml")):
-        for entry in _read(path):
+        for entry in read_entries(path):
             found[str(entry.get("id"))] = entry
     wanted = set(expected)
     if set(found) != wanted:
@@ -251,7 +243,7 @@ def _collected(workdir: Path) -> dict[str, Entry]:
     path = workdir / "collected.yml"
     if not path.exists():
         raise ScaffoldError(f"{path} does not exist", hint="run the check step first")
-    return {str(entry["id"]): entry for entry in _read(path)}
+    return {str(entry["id"]): entry for entry in read_entries(path)}
 
 
 def disputes(workdir: Path, seed: int = 3) -> tuple[int, int]:

@@ -83,11 +83,13 @@ class Outcome:
         return self.language == self.decision.chose
 
 
-def load_decisions(path: Path = DECISIONS, split: Split = "dev") -> tuple[Decision, ...]:
-    """Read and validate one evaluation set; every decision in it belongs to `split`.
+def read_entries(path: Path, hint: str = "") -> list[dict[str, Any]]:
+    """Read a decisions file as written: the mappings listed under `decisions`, unvalidated.
+
+    The evaluation sets and every file of a collection round share this format.
 
     Raises:
-        ScaffoldError: the file is missing or malformed, or an entry's traits are invalid.
+        ScaffoldError: the file is missing, is not YAML, or holds no list of mappings there.
 
     """
     import yaml
@@ -96,13 +98,27 @@ def load_decisions(path: Path = DECISIONS, split: Split = "dev") -> tuple[Decisi
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise ScaffoldError(
-            f"cannot read the decisions file {path}: {' '.join(str(error).split())}",
-            hint="run from a source checkout of scaffold, or pass --decisions/--held-out PATH",
+            f"cannot read the decisions file {path}: {' '.join(str(error).split())}", hint=hint
         ) from error
     entries = data.get("decisions") if isinstance(data, dict) else None
-    if not isinstance(entries, list) or not entries:
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise ScaffoldError(f"{path}: expected a list of decisions under 'decisions'")
+    return entries
+
+
+def load_decisions(path: Path = DECISIONS, split: Split = "dev") -> tuple[Decision, ...]:
+    """Read and validate one evaluation set; every decision in it belongs to `split`.
+
+    Raises:
+        ScaffoldError: the file is missing or malformed, or an entry's traits are invalid.
+
+    """
+    entries = read_entries(
+        path, hint="run from a source checkout of scaffold, or pass --decisions/--held-out PATH"
+    )
+    if not entries:
         raise ScaffoldError(f"{path}: expected a non-empty list under 'decisions'")
-    ids = [entry.get("id") if isinstance(entry, dict) else None for entry in entries]
+    ids = [entry.get("id") for entry in entries]
     if ids != sorted(ids, key=str) or len(set(ids)) != len(ids):
         raise ScaffoldError(f"{path}: decision ids must be unique and sorted")
     return tuple(_decision(path, split, entry) for entry in entries)

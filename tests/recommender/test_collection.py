@@ -21,7 +21,7 @@ from generator.recommender.collection import (
     start,
     without_defaults,
 )
-from generator.recommender.evaluation import load_decisions
+from generator.recommender.evaluation import load_decisions, read_entries
 
 KNOWN = [{"id": "old-one", "organisation": "Old Org", "system": "Old Proxy"}]
 
@@ -88,9 +88,7 @@ def test_check_writes_the_second_raters_inputs_without_the_first_mapping(tmp_pat
     _collected_round(tmp_path)
     assert check(tmp_path, KNOWN) == (4, [])
     shown = [
-        entry
-        for number in (1, 2)
-        for entry in collection._read(tmp_path / f"remap-input-{number}.yml")
+        entry for number in (1, 2) for entry in read_entries(tmp_path / f"remap-input-{number}.yml")
     ]
     assert [entry["id"] for entry in shown] == ["a-go", "a-rust", "b-go", "b-rust"]
     for entry in shown:
@@ -140,7 +138,7 @@ def test_check_writes_nothing_while_a_problem_remains(tmp_path: Path) -> None:
 
 def _remapped(workdir: Path, traits: dict[str, dict[str, str]]) -> None:
     """The second raters' files: `traits` by id, the rest as the first rater mapped them."""
-    collected = collection._read(workdir / "collected.yml")
+    collected = read_entries(workdir / "collected.yml")
     entries = [
         {
             "id": entry["id"],
@@ -161,7 +159,7 @@ def test_disputes_lists_only_the_differences_with_the_letters_shuffled(tmp_path:
     items = {
         item["id"]: item
         for number in (1, 2)
-        for item in collection._read(tmp_path / f"adjudicate-input-{number}.yml")
+        for item in read_entries(tmp_path / f"adjudicate-input-{number}.yml")
     }
     assert items["b-go"]["disputed"] == {}
     assert items["b-go"]["agreed_non_default"] == {"latency": "strict"}
@@ -219,7 +217,7 @@ def test_merge_adds_the_round_in_order_with_both_raters_and_the_rulings(tmp_path
     assert merged.round == 4
     assert merged.traits == {"latency": "strict"}
     assert merged.raters == ({"latency": "strict"}, {"memory": "tight"})
-    entries = {entry["id"]: entry for entry in collection._read(held_out)}
+    entries = {entry["id"]: entry for entry in read_entries(held_out)}
     assert entries["a-go"]["mapping_notes"] == "memory stays ample: no word."
     assert entries["b-go"]["mapping_notes"] == NO_DISPUTE
     assert entries["a-go"]["raters"][1]["notes"] == "second rater on a-go"

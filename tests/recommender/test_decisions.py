@@ -234,6 +234,7 @@ def test_the_report_counts_what_it_says() -> None:
             "unknown trait 'speed'",
         ),
         ("decisions: [\n", "cannot read"),
+        ("decisions: [a, b]\n", "expected a list of decisions"),
         ("decisions: [{id: a, chose: go, sources: [https://x], raters: oops}]\n", "'raters'"),
         (
             "decisions: [{id: a, chose: go, sources: [https://x], raters: [{traits: {a: b}}]}]\n",
