@@ -320,6 +320,14 @@ def _ceiling_rows(dev: Sequence[Outcome], held_out: Sequence[Outcome]) -> list[s
         f"{len(ceiling.PENALTIES)} penalties, so optimistic: L2 {everything.penalty:g}) is "
         f"{Tally(everything.agree, everything.total)}: about as much as these traits can explain.",
     ]
+    same = raters_concur(held_out)
+    if same.total:
+        rows += [
+            "",
+            f"The two raters' own mappings give the same verdict on {same.agree} of "
+            f"{same.total} held-out decisions ({same.rate:.0%}): the mapping alone, before any "
+            f"weight, changes the answer for {same.total - same.agree}.",
+        ]
     return rows
 
 
@@ -336,6 +344,18 @@ def rater_agreement(outcomes: Sequence[Outcome]) -> list[Tally]:
         agree = sum(recommend(d.raters[rater]).language == d.chose for d in rated)
         tallies.append(Tally(agree, len(rated)))
     return tallies
+
+
+def raters_concur(outcomes: Sequence[Outcome]) -> Tally:
+    """How often two independent raters' mappings of a decision get the same verdict.
+
+    Counts the decisions with at least two raters. Where they differ, the answer depends on how
+    the sources were read rather than on the weights, which bounds how much any model over the
+    traits can agree with published decisions.
+    """
+    rated = [o.decision for o in outcomes if len(o.decision.raters) >= 2]
+    same = sum(recommend(d.raters[0]).language == recommend(d.raters[1]).language for d in rated)
+    return Tally(same, len(rated))
 
 
 def format_misses(outcomes: Sequence[Outcome]) -> str:

@@ -27,6 +27,7 @@ from generator.recommender.evaluation import (
     load_sets,
     main,
     rater_agreement,
+    raters_concur,
     replay,
     rounds,
     tally,
@@ -93,6 +94,25 @@ def test_rater_agreement_replays_each_raters_mapping() -> None:
         assert tallied.agree == expected
         assert f"held out as rater {rater + 1} mapped it | - | {tallied} |" in REPORT
     assert rater_agreement([o for o in OUTCOMES if o.decision.split == "dev"]) == []
+
+
+def _rated(*mappings: dict[str, str]) -> Outcome:
+    decision = Decision("x", "x", "go", ("https://example.com",), {}, "held_out", mappings)
+    return Outcome(decision, "go", 0.5, 0.0)
+
+
+def test_raters_concur_counts_the_decisions_whose_two_mappings_get_the_same_verdict() -> None:
+    rust = {"workload": "cpu", "key_libraries": "rust", "rust_skill": "strong"}
+    assert recommend({}).language == "go"
+    assert recommend(rust).language == "rust"
+    outcomes = [_rated({}, {}), _rated({}, rust), _rated(rust, {"workload": "cpu", **rust})]
+    outcomes.append(_rated({}))  # one rater: nothing to compare
+    assert raters_concur(outcomes) == Tally(2, 3)
+    assert raters_concur([_rated({})]) == Tally(0, 0)
+    held_out = [o for o in OUTCOMES if o.decision.split == "held_out"]
+    same = raters_concur(held_out)
+    assert same.total == len(held_out)
+    assert f"same verdict on {same.agree} of {same.total} held-out decisions" in REPORT
 
 
 def test_the_held_out_set_is_separate_and_from_the_rust_1_0_era() -> None:
