@@ -8,6 +8,7 @@ network-free half of that check.
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,21 +19,24 @@ from tests.conftest import ROOT
 
 PYPROJECT: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
+CEILING = ROOT / "requirements" / "ceiling.txt"
+"""The pins of scripts/recommender-ceiling's own environment (scikit-learn; not scaffold's)."""
 
 
-def pins() -> dict[NormalizedName, str]:
+def pins(path: Path = CONSTRAINTS) -> dict[NormalizedName, str]:
     pinned: dict[NormalizedName, str] = {}
-    for number, raw in enumerate(CONSTRAINTS.read_text(encoding="utf-8").splitlines(), 1):
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         requirement = Requirement(line)
         (spec,) = requirement.specifier
-        assert spec.operator == "==", f"constraints.txt line {number}: {line!r} is not exact"
-        assert not requirement.marker, f"constraints.txt line {number}: {line!r} has a marker"
-        assert not requirement.extras, f"constraints.txt line {number}: {line!r} has extras"
+        where = f"{path.name} line {number}: {line!r}"
+        assert spec.operator == "==", f"{where} is not exact"
+        assert not requirement.marker, f"{where} has a marker"
+        assert not requirement.extras, f"{where} has extras"
         name = canonicalize_name(requirement.name)
-        assert name not in pinned, f"constraints.txt pins {name} twice"
+        assert name not in pinned, f"{path.name} pins {name} twice"
         pinned[name] = spec.version
     return pinned
 
@@ -79,4 +83,15 @@ def test_build_requirements_are_exact_and_agree_with_the_pins() -> None:
         name = canonicalize_name(requirement.name)
         assert pinned.get(name, spec.version) == spec.version, (
             f"[build-system] requires {text!r}, constraints.txt pins {pinned[name]}"
+        )
+
+
+def test_the_ceiling_scripts_pins_are_exact_and_agree_with_scaffolds() -> None:
+    """Its environment imports scaffold's evaluation, so shared packages keep scaffold's pins."""
+    ceiling = pins(CEILING)
+    assert "scikit-learn" in ceiling
+    scaffolds = pins()
+    for name, version in ceiling.items():
+        assert scaffolds.get(name, version) == version, (
+            f"{CEILING.name}: {name} != {scaffolds[name]}"
         )
