@@ -11,6 +11,7 @@ row is optimistic. Run it with `./scripts/recommender-ceiling`, which provides s
 
 from __future__ import annotations
 
+import argparse
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -95,8 +96,17 @@ def _matrix(decisions: Sequence[tuple[dict[str, str], bool]]) -> tuple[Any, Any]
     return x, y
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Print one row per model and setting, and the best of them."""
+    argparse.ArgumentParser(
+        prog="scripts/recommender-ceiling",
+        description=(
+            "Leave-one-out agreement, over every published decision in tests/data/recommender/, "
+            "of models that let the recommender's traits interact. Takes no options; prints a "
+            "Markdown table."
+        ),
+        epilog="example: ./scripts/recommender-ceiling > /tmp/ceiling.md",
+    ).parse_args(argv)
     warnings.filterwarnings("ignore")  # convergence chatter from the smallest penalties
     outcomes = replay(load_sets())
     x, y = _matrix(labelled(outcomes))
