@@ -6,13 +6,17 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PYTHON="${PYTHON:-python3}"
 
+require_python() {
+  "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+    echo "error: scaffold needs Python 3.11 or newer (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
+}
+
 bootstrap_venv() {
   local extras="$1" stamp="$VENV/.scaffold-installed-$1"
   local want
   want="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements/constraints.txt" | sha256sum | cut -d' ' -f1)"
   if [ ! -x "$VENV/bin/python" ]; then
-    "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
-      echo "error: scaffold needs Python 3.11 or newer (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
+    require_python
     echo "  · creating virtual environment in .venv…" >&2
     "$PYTHON" -m venv "$VENV"
   fi
