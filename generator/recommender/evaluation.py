@@ -349,9 +349,9 @@ def rater_agreement(outcomes: Sequence[Outcome]) -> list[Tally]:
 def raters_concur(outcomes: Sequence[Outcome]) -> Tally:
     """How often two independent raters' mappings of a decision get the same verdict.
 
-    Counts the decisions with at least two raters. Where they differ, the answer depends on how
-    the sources were read rather than on the weights, which bounds how much any model over the
-    traits can agree with published decisions.
+    Counts the decisions with at least two raters. Where the verdicts differ, the answer turns
+    on how the sources were read, not on the weights: noise in the measurement that no
+    weighting of the traits removes.
     """
     rated = [o.decision for o in outcomes if len(o.decision.raters) >= 2]
     same = sum(recommend(d.raters[0]).language == recommend(d.raters[1]).language for d in rated)
