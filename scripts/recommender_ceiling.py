@@ -109,7 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ).parse_args(argv)
     warnings.filterwarnings("ignore")  # convergence chatter from the smallest penalties
     outcomes = replay(load_sets())
-    x, y = _matrix(labelled(outcomes))
+    decisions = labelled(outcomes)
+    x, y = _matrix(decisions)
     pairs = PolynomialFeatures(2, interaction_only=True, include_bias=False).fit_transform(x)
     pairs = pairs[:, pairs.std(axis=0) > 0]  # drop pairs no decision has
     print(f"Leave-one-out over all {len(y)} published decisions ({x.shape[1]} trait indicators;")
@@ -117,11 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("| Model | Setting | Agreement |")
     print("| --- | --- | --- |")
     print(f"| scaffold's weights (in-sample, for reference) | - | {tally(outcomes)} |")
-    additive = ceiling.ceiling(labelled(outcomes))
-    print(
-        f"| `ceiling.py`'s free fit (best penalty) | L2 {additive.penalty:g} "
-        f"| {Tally(additive.agree, additive.total)} |"
-    )
+    fit = ceiling.ceiling(decisions)
+    additive = Tally(fit.agree, fit.total)
+    print(f"| `ceiling.py`'s free fit (best penalty) | L2 {fit.penalty:g} | {additive} |")
     best = Tally(0, len(y))
     for name, setting, interacts, factory in _grid():
         predicted = cross_val_predict(
@@ -131,10 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name != ADDITIVE:
             best = max(best, scored, key=lambda t: t.agree)
         print(f"| {name} | {setting} | {scored} |", flush=True)
-    print(
-        f"\nThe best model that lets traits interact: {best}; "
-        f"the additive free fit: {Tally(additive.agree, additive.total)}."
-    )
+    print(f"\nThe best model that lets traits interact: {best}; the additive free fit: {additive}.")
     return 0
 
 
